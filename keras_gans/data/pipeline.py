@@ -113,6 +113,11 @@ def _indexed_pipeline(n, gather, batch_size, shuffle, seed, epoch, repeat, drop_
             tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int64, seed=seed)))
     else:
         ds = one_epoch(tf.constant(epoch, tf.int64))
+    if not repeat:
+        # flat_map hides the length; stating it lets Keras show a full progress
+        # bar from the first epoch instead of warning that data ran out.
+        steps = n // batch_size if drop_remainder else -(-n // batch_size)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

@@ -1,1 +1,1 @@
-"""(filled in below)"""
+"""Layers shared by more than one family."""
