@@ -21,3 +21,6 @@ from keras_gans.data.validation import to_model_range, to_uint8, validate_images
 def list_datasets():
     """Names of the registered datasets."""
     return sorted(SOURCES)
+
+
+from keras_gans.data import mixtures  # noqa: F401  (registers ring8, grid25)

@@ -325,6 +325,52 @@ class GAN(keras.Model):
             shuffle = not isinstance(x, tf.data.Dataset)
         return super().fit(x, *args, shuffle=shuffle, **kwargs)
 
+    # ------------------------------------------------------------------ export
+    def export_resources(self):
+        """What an exported SavedModel tracks: only the inference generator."""
+        return [self.inference_generator]
+
+    def export_endpoints(self):
+        """(name, fn, input_signature) of each exported signature; the first
+        is `serving_default`.
+
+        Endpoints run the inference generator in inference mode (BN moving
+        statistics) and are pure functions of their inputs.
+        """
+        from keras_gans.export.savedmodel import images_to_uint8
+
+        gen = self.inference_generator
+        z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
+        if self.num_classes is None:
+            def serve(z):
+                return {"images": images_to_uint8(gen(z, training=False))}
+
+            def generate(z):
+                return {"images": gen(z, training=False)}
+
+            signature = [z_spec]
+        else:
+            num_classes = self.num_classes
+            label_spec = tf.TensorSpec([None], tf.int32, name="labels")
+
+            def checked(labels):
+                # On GPUs an out-of-range gather silently returns zeros: check.
+                in_range = tf.logical_and(tf.reduce_all(labels >= 0),
+                                          tf.reduce_all(labels < num_classes))
+                with tf.control_dependencies([tf.debugging.Assert(in_range, [
+                        f"labels must lie in [0, {num_classes - 1}]; got", labels])]):
+                    return tf.identity(labels)
+
+            def serve(z, labels):
+                images = gen([z, checked(labels)], training=False)
+                return {"images": images_to_uint8(images)}
+
+            def generate(z, labels):
+                return {"images": gen([z, checked(labels)], training=False)}
+
+            signature = [z_spec, label_spec]
+        return [("serving_default", serve, signature), ("generate", generate, signature)]
+
     # ------------------------------------------------------------ randomness
     def _stream_seed(self):
         """A fresh stateless seed: (seed, step, replica, draw index) folded together."""

@@ -1,0 +1,298 @@
+"""The `keras-gans` command line: train, sample, export, list the zoo.
+
+Examples:
+
+    keras-gans sample dcgan_fashion_mnist -n 64 -o samples.png
+    keras-gans train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
+    keras-gans sample runs/dcgan -n 64 -o grid.png --seed 1
+    keras-gans export runs/dcgan --out savedmodels/my_dcgan
+    keras-gans zoo list
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def _quiet_tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _parse_value(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _parse_sets(pairs):
+    options = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SystemExit(f"--set expects key=value; got {pair!r}.")
+        key, value = pair.split("=", 1)
+        options[key.replace("-", "_")] = _parse_value(value)
+    return options
+
+
+def load_model(name_or_dir):
+    """A model from a run directory (final model or latest checkpoint) or a preset."""
+    import keras
+
+    import keras_gans  # noqa: F401 - registers families and layers
+    from keras_gans.callbacks import resume
+    from keras_gans import zoo
+
+    if os.path.isdir(name_or_dir):
+        final = os.path.join(name_or_dir, "model.keras")
+        if os.path.exists(final):
+            return keras.saving.load_model(final)
+        model, _ = resume(os.path.join(name_or_dir, "ckpt"))
+        if model is None:
+            raise SystemExit(
+                f"{name_or_dir} holds no model.keras and no checkpoint in ckpt/; is it a "
+                "`keras-gans train --out` directory?"
+            )
+        return model
+    if os.path.exists(name_or_dir) and name_or_dir.endswith(".keras"):
+        return keras.saving.load_model(name_or_dir)
+    return zoo.load(name_or_dir)
+
+
+def _dataset_info(name, image_size=None):
+    from keras_gans import data
+
+    images, labels = data.arrays(name, "train", image_size=image_size)
+    source = data.get_source(name)
+    return images, labels, getattr(source, "num_classes", None)
+
+
+def cmd_train(args):
+    import keras
+    import tensorflow as tf
+
+    import keras_gans
+    from keras_gans import callbacks as kg_callbacks
+    from keras_gans import data, models
+
+    if args.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(args.seed)
+    family = models.get(args.family)
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    ckpt_dir = os.path.join(out, "ckpt")
+
+    image_size = (args.resolution, args.resolution) if args.resolution else None
+    images, labels, num_classes = _dataset_info(args.dataset, image_size)
+    steps_per_epoch = len(images) // args.batch_size
+    if args.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, args.steps_per_epoch)
+
+    strategy = _strategy(args.strategy)
+    with strategy.scope():
+        model, initial_epoch = kg_callbacks.resume(ckpt_dir)
+        if model is not None:
+            print(f"Resuming from {ckpt_dir} at epoch {initial_epoch}.")
+        else:
+            options = _parse_sets(args.set)
+            if images.ndim == 4:
+                options.setdefault("resolution", images.shape[1])
+                options.setdefault("channels", images.shape[-1])
+            if args.ema_decay is not None:
+                options["ema_decay"] = args.ema_decay
+            options.setdefault("seed", args.seed)
+            try:
+                model = family(**options)
+            except TypeError as e:
+                raise SystemExit(f"{args.family}: bad option ({e}); see "
+                                 f"`python -c 'import keras_gans; help(keras_gans.models."
+                                 f"{family.__name__})'`.")
+            compile_options = _parse_sets(args.compile_set)
+            if args.loss:
+                compile_options["loss"] = args.loss
+            if args.lr:
+                compile_options["d_optimizer"] = keras.optimizers.Adam(
+                    args.lr, beta_1=args.beta1, beta_2=args.beta2)
+                compile_options["g_optimizer"] = keras.optimizers.Adam(
+                    args.lr, beta_1=args.beta1, beta_2=args.beta2)
+            compile_options["jit_compile"] = args.jit
+            model.compile(**compile_options)
+            initial_epoch = 0
+    if initial_epoch >= args.epochs:
+        print(f"{out} already trained for {initial_epoch} >= {args.epochs} epochs.")
+    else:
+        with_labels = getattr(model, "num_classes", None) is not None
+        ds = data.from_arrays(images, labels if with_labels else None,
+                              batch_size=args.batch_size, seed=args.seed,
+                              epoch=initial_epoch, repeat=True)
+        cbs = [
+            kg_callbacks.NonFiniteGuard(patience=args.nonfinite_patience),
+            kg_callbacks.SampleGrid(os.path.join(out, "samples"), num_samples=64,
+                                    seed=args.seed),
+            kg_callbacks.GANCheckpoint(ckpt_dir, keep=2),
+            keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
+        ]
+        start = time.time()
+        model.fit(ds, epochs=args.epochs, initial_epoch=initial_epoch,
+                  steps_per_epoch=steps_per_epoch, callbacks=cbs,
+                  verbose=1 if sys.stdout.isatty() else 2)
+        wall = time.time() - start
+        if getattr(model, "nonfinite_stop", False):
+            raise SystemExit("Training stopped on a non-finite loss; the last good "
+                             f"checkpoint is in {ckpt_dir}.")
+        print(f"Trained {args.epochs - initial_epoch} epoch(s) in {wall:.0f} s.")
+    from keras_gans.utils.files import atomic_path
+
+    with atomic_path(os.path.join(out, "model.keras")) as tmp:
+        model.save(tmp)
+    print(f"Model: {os.path.join(out, 'model.keras')}; samples: {os.path.join(out, 'samples')}")
+    return 0
+
+
+def _strategy(name):
+    import tensorflow as tf
+
+    if name in (None, "default"):
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise SystemExit(f"Unknown --strategy {name!r}; use default, mirrored or multi_worker.")
+
+
+def cmd_sample(args):
+    from keras_gans.utils.images import save_grid
+
+    model = load_model(args.model)
+    labels = None
+    if getattr(model, "num_classes", None):
+        import numpy as np
+
+        labels = (np.asarray([int(x) for x in args.labels.split(",")])
+                  if args.labels else np.arange(args.n) % model.num_classes)
+        if len(labels) == 1:
+            labels = np.full(args.n, labels[0])
+    images = model.sample(args.n, seed=args.seed, labels=labels)
+    save_grid(images, args.o, scale=args.scale)
+    print(f"Wrote {args.n} samples (seed {args.seed}) to {args.o}")
+    return 0
+
+
+def cmd_export(args):
+    from keras_gans.export import export_savedmodel
+
+    model = load_model(args.model)
+    path = export_savedmodel(model, args.out, version=args.version)
+    print(f"Exported SavedModel to {path}")
+    return 0
+
+
+def cmd_zoo(args):
+    from keras_gans import zoo
+
+    if args.action == "list":
+        table = zoo.read_table()
+        if not table:
+            print("No presets are shipped in", zoo.zoo_dir())
+        header = f"{'name':28} {'family':12} {'dataset':14} {'res':>4}  metrics"
+        print(header)
+        print("-" * len(header))
+        for name in sorted(table):
+            row = table[name]
+            metrics = ", ".join(
+                f"{k}={v['value'] if isinstance(v, dict) else v}"
+                for k, v in (row.get("metrics") or {}).items())
+            print(f"{name:28} {row['family']:12} {row['dataset']:14} "
+                  f"{str(row.get('resolution') or ''):>4}  {metrics}")
+        for name in sorted(zoo.UNAVAILABLE):
+            print(f"{name:28} (not available yet: `keras-gans zoo info {name}` says why)")
+    elif args.action == "info":
+        if not args.name:
+            raise SystemExit("keras-gans zoo info NAME")
+        try:
+            print(json.dumps(zoo.get_preset(args.name), indent=2))
+        except ValueError as e:
+            raise SystemExit(str(e))
+    return 0
+
+
+def cmd_families(args):
+    from keras_gans import models
+
+    for key in models.list_families():
+        cls = models.get(key)
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"{key:16} {cls.__name__:16} {doc}")
+    return 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="keras-gans", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a family on a dataset (resumes from --out)")
+    t.add_argument("family", help="family key, e.g. dcgan (see `keras-gans families`)")
+    t.add_argument("--dataset", default="fashion_mnist")
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--out", required=True, help="run directory (checkpoints, samples)")
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--steps-per-epoch", type=int, default=None)
+    t.add_argument("--resolution", type=int, default=None, help="resize images to this")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--ema-decay", type=float, default=None)
+    t.add_argument("--loss", default=None)
+    t.add_argument("--lr", type=float, default=None)
+    t.add_argument("--beta1", type=float, default=0.5)
+    t.add_argument("--beta2", type=float, default=0.999)
+    t.add_argument("--jit", action="store_true", help="compile train_step with XLA")
+    t.add_argument("--deterministic", action="store_true", help="enable op determinism")
+    t.add_argument("--strategy", default="default",
+                   choices=["default", "mirrored", "multi_worker"])
+    t.add_argument("--nonfinite-patience", type=int, default=1)
+    t.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="family constructor option (JSON value), repeatable")
+    t.add_argument("--compile-set", action="append", metavar="KEY=VALUE",
+                   help="family compile option (JSON value), repeatable")
+    t.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="write a PNG grid of samples")
+    s.add_argument("model", help="preset name, run directory or .keras file")
+    s.add_argument("-n", type=int, default=64)
+    s.add_argument("-o", default="samples.png")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--labels", default=None, help="comma-separated class labels")
+    s.add_argument("--scale", type=int, default=2)
+    s.set_defaults(fn=cmd_sample)
+
+    e = sub.add_parser("export", help="export a SavedModel in TF Serving's layout")
+    e.add_argument("model", help="preset name, run directory or .keras file")
+    e.add_argument("--out", required=True, help="model directory; versions go in <out>/<N>")
+    e.add_argument("--version", type=int, default=None)
+    e.set_defaults(fn=cmd_export)
+
+    z = sub.add_parser("zoo", help="list presets or show one")
+    z.add_argument("action", choices=["list", "info"])
+    z.add_argument("name", nargs="?")
+    z.set_defaults(fn=cmd_zoo)
+
+    f = sub.add_parser("families", help="list the GAN families")
+    f.set_defaults(fn=cmd_families)
+    return p
+
+
+def main(argv=None):
+    _quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"keras-gans: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
