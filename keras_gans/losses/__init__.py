@@ -16,3 +16,14 @@ from keras_gans.losses.adversarial import (  # noqa: F401
     wasserstein_generator_loss,
 )
 from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example  # noqa: F401
+from keras_gans.losses.penalties import (  # noqa: F401,E402
+    dragan_penalty,
+    dragan_perturb,
+    gradient_penalty,
+    interpolate,
+    interpolation_shape,
+    lipschitz_penalty,
+    path_length_penalty,
+    r1_penalty,
+    r2_penalty,
+)

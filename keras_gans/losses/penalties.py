@@ -35,6 +35,14 @@ import tensorflow as tf
 _NORM_EPSILON = 1e-10
 
 
+def _cast(value, dtype):
+    """`tf.cast` that keeps a Python number exact in float64 (a plain
+    `tf.cast(0.7, tf.float64)` goes through float32 first)."""
+    if isinstance(value, (int, float)):
+        return tf.constant(value, dtype)
+    return tf.cast(value, dtype)
+
+
 def interpolation_shape(x):
     """The shape `[batch, 1, ..., 1]` of a per-example coefficient for `x`.
 
@@ -97,7 +105,6 @@ def interpolate(real, fake, epsilon):
     real = tf.convert_to_tensor(real)
     fake = tf.cast(fake, real.dtype)
     epsilon = _per_example_coefficient(epsilon, real, "epsilon")
-    # fake + eps * (real - fake): one multiply, and exact at eps in {0, 1}.
     return fake + epsilon * (real - fake)
 
 
@@ -126,7 +133,7 @@ def _squared_norm(gradients):
 
 
 def _norm(gradients):
-    return tf.sqrt(_squared_norm(gradients) + tf.cast(_NORM_EPSILON, gradients.dtype))
+    return tf.sqrt(_squared_norm(gradients) + _cast(_NORM_EPSILON, gradients.dtype))
 
 
 def gradient_penalty(critic, real, fake, epsilon, target=1.0):
@@ -152,14 +159,14 @@ def gradient_penalty(critic, real, fake, epsilon, target=1.0):
             the caller, since only the critic is updated with this term.
         epsilon: per-example coefficients in [0, 1], `[batch]` or
             `[batch, 1, ..., 1]`.
-        target: the gradient norm aimed at (1 for 1-Lipschitz critics; e.g.
-            750 in Karras et al.'s progressive GAN).
+        target: the gradient norm aimed at (1 for a 1-Lipschitz critic).
 
     Returns:
         Per-example penalty `[batch]`, in the dtype of `real`.
 
     Example:
 
+    >>> import keras
     >>> critic = keras.Sequential([keras.layers.Dense(1)])
     >>> real, fake = tf.random.normal([4, 2]), tf.random.normal([4, 2])
     >>> eps = tf.random.uniform(interpolation_shape(real))
@@ -168,7 +175,7 @@ def gradient_penalty(critic, real, fake, epsilon, target=1.0):
     """
     x_hat = interpolate(real, fake, epsilon)
     norm = _norm(_input_gradients(critic, x_hat))
-    return tf.square(norm - tf.cast(target, norm.dtype))
+    return tf.square(norm - _cast(target, norm.dtype))
 
 
 def lipschitz_penalty(critic, real, fake, epsilon, target=1.0):
@@ -192,7 +199,7 @@ def lipschitz_penalty(critic, real, fake, epsilon, target=1.0):
     """
     x_hat = interpolate(real, fake, epsilon)
     norm = _norm(_input_gradients(critic, x_hat))
-    return tf.square(tf.nn.relu(norm - tf.cast(target, norm.dtype)))
+    return tf.square(tf.nn.relu(norm - _cast(target, norm.dtype)))
 
 
 def dragan_perturb(real, noise, alpha, scale=0.5, std=None):
@@ -235,8 +242,8 @@ def dragan_perturb(real, noise, alpha, scale=0.5, std=None):
     if std is None:
         # Population std (ddof=0) over everything, as numpy's X.std().
         std = tf.math.reduce_std(real)
-    std = tf.stop_gradient(tf.cast(std, real.dtype))
-    return alpha * tf.cast(scale, real.dtype) * std * noise
+    std = tf.stop_gradient(_cast(std, real.dtype))
+    return alpha * _cast(scale, real.dtype) * std * noise
 
 
 def dragan_penalty(critic, real, perturbation, target=1.0):
@@ -264,7 +271,7 @@ def dragan_penalty(critic, real, perturbation, target=1.0):
     real = tf.convert_to_tensor(real)
     x_hat = real + tf.cast(perturbation, real.dtype)
     norm = _norm(_input_gradients(critic, x_hat))
-    return tf.square(norm - tf.cast(target, norm.dtype))
+    return tf.square(norm - _cast(target, norm.dtype))
 
 
 def r1_penalty(critic, real):
@@ -353,6 +360,8 @@ def path_length_penalty(synthesis_fn, w, noise_images, pl_mean, decay=0.01):
     >>> loss_g += 2.0 * 4 * pen  # weight * interval  # doctest: +SKIP
     """
     w = tf.convert_to_tensor(w)
+    if w.shape.rank not in (2, 3):
+        raise ValueError(f"w must be [batch, num_ws, w_dim] or [batch, w_dim]; got {w.shape}.")
     with tf.GradientTape() as tape:
         tape.watch(w)
         # Project in w's precision (float32 under mixed precision: a float16
@@ -367,13 +376,13 @@ def path_length_penalty(synthesis_fn, w, noise_images, pl_mean, decay=0.01):
     if jt_y is None:
         raise ValueError("synthesis_fn's output does not depend on w.")
     if w.shape.rank == 3:
+        # Mean over the num_ws copies, as StyleGAN2: the length does not grow
+        # with the number of synthesis layers.
         squared = tf.reduce_mean(tf.reduce_sum(tf.square(jt_y), axis=2), axis=1)
-    elif w.shape.rank == 2:
-        squared = tf.reduce_sum(tf.square(jt_y), axis=1)
     else:
-        raise ValueError(f"w must be [batch, num_ws, w_dim] or [batch, w_dim]; got {w.shape}.")
-    lengths = tf.sqrt(squared + tf.cast(_NORM_EPSILON, squared.dtype))
-    pl_mean = tf.cast(pl_mean, lengths.dtype)
-    decay = tf.cast(decay, lengths.dtype)
+        squared = tf.reduce_sum(tf.square(jt_y), axis=1)
+    lengths = tf.sqrt(squared + _cast(_NORM_EPSILON, squared.dtype))
+    pl_mean = _cast(pl_mean, lengths.dtype)
+    decay = _cast(decay, lengths.dtype)
     new_mean = tf.stop_gradient(pl_mean + decay * (tf.reduce_mean(lengths) - pl_mean))
     return tf.square(lengths - new_mean), new_mean
