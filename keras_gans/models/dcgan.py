@@ -85,9 +85,27 @@ def build_dcgan_generator(resolution=28, channels=1, latent_dim=100, width=64,
     return keras.Model(z, images, name=name)
 
 
+def _normalization(kind, name):
+    if kind == "batch":
+        return _batch_norm(name)
+    if kind == "layer":
+        return keras.layers.LayerNormalization(epsilon=1e-5, name=name)
+    if kind in (None, "none"):
+        return None
+    raise ValueError(f"normalization must be 'batch', 'layer' or 'none'; got {kind!r}.")
+
+
 def build_dcgan_discriminator(resolution=28, channels=1, width=64, kernel_size=5,
+                              normalization="batch", spectral_norm=False,
                               name="discriminator"):
-    """The DCGAN discriminator: [strided conv, (BN), LeakyReLU(0.2)]* -> logit.
+    """The DCGAN discriminator: [strided conv, (norm), LeakyReLU(0.2)]* -> logit.
+
+    Args:
+        normalization: "batch" (the paper), "layer" or "none". Critics with a
+            per-example gradient penalty must not use BatchNorm, which mixes
+            the examples of a batch (Gulrajani et al. 2017 use layer norm).
+        spectral_norm: wrap every conv and the output layer in
+            `keras.layers.SpectralNormalization` (Miyato et al. 2018).
 
     Example:
 
@@ -96,18 +114,24 @@ def build_dcgan_discriminator(resolution=28, channels=1, width=64, kernel_size=5
     (None, 1)
     """
     _, stages = base_resolution(resolution)
+
+    def wrap(layer):
+        return keras.layers.SpectralNormalization(layer, name=layer.name + "_sn") \
+            if spectral_norm else layer
+
     images = keras.Input((resolution, resolution, channels), name="images")
     x = images
     for i in range(stages):
-        x = keras.layers.Conv2D(width * 2 ** i, kernel_size, strides=2, padding="same",
-                                use_bias=(i == 0), kernel_initializer=_INIT,
-                                name=f"down{i}")(x)
-        if i > 0:  # no BN on D's input layer
-            x = _batch_norm(f"down{i}_bn")(x)
+        norm = None if i == 0 else _normalization(normalization, f"down{i}_bn")
+        x = wrap(keras.layers.Conv2D(width * 2 ** i, kernel_size, strides=2, padding="same",
+                                     use_bias=norm is None, kernel_initializer=_INIT,
+                                     name=f"down{i}"))(x)
+        if norm is not None:  # no normalization on D's input layer
+            x = norm(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=_INIT, dtype="float32",
-                                name="logit")(x)
+    logits = wrap(keras.layers.Dense(1, kernel_initializer=_INIT, dtype="float32",
+                                     name="logit"))(x)
     return keras.Model(images, logits, name=name)
 
 
