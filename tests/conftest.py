@@ -23,9 +23,3 @@ except RuntimeError:  # devices already initialized by an earlier import
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
-
-
-def has_fashion_mnist():
-    from keras_gans.data.datasets import _find_idx_dir
-
-    return _find_idx_dir("test") is not None

@@ -3,6 +3,7 @@
 from keras_gans.data.datasets import (
     FASHION_MNIST_CLASSES,
     SOURCES,
+    fashion_mnist_available,
     get_source,
     register_source,
 )

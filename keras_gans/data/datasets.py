@@ -68,6 +68,11 @@ def _find_idx_dir(split):
     return None
 
 
+def fashion_mnist_available():
+    """Whether Fashion-MNIST's IDX files are found without any download."""
+    return _find_idx_dir("train") is not None and _find_idx_dir("test") is not None
+
+
 def _fashion_mnist_from_tfds(split):
     try:
         import tensorflow_datasets as tfds

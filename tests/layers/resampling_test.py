@@ -1,0 +1,214 @@
+"""Tests for `keras_gans.layers.resampling`.
+
+Every numerical test compares against `keras.layers.Conv2DTranspose` with the
+same weights, so a wrong index mapping cannot pass.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from keras_gans.layers.resampling import SubPixelConv2DTranspose, _axis_plan
+
+TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
+
+
+def make_pair(rng, filters, kernel_size, input_shape, strides=2, dtype="float32", **kwargs):
+    """The new layer and a reference Conv2DTranspose sharing random weights."""
+    new = SubPixelConv2DTranspose(filters, kernel_size, strides=strides, dtype=dtype, **kwargs)
+    ref = keras.layers.Conv2DTranspose(
+        filters, kernel_size, strides=strides, padding="same", dtype=dtype, **kwargs
+    )
+    new.build(input_shape)
+    ref.build(input_shape)
+    new.set_weights([rng.normal(size=w.shape) for w in new.get_weights()])
+    ref.set_weights(new.get_weights())
+    return new, ref
+
+
+def outputs_and_gradients(layer, x, upstream):
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+        loss = tf.reduce_sum(y * upstream)
+    grads = tape.gradient(loss, [x] + layer.trainable_weights)
+    return [t.numpy() for t in [y] + grads]
+
+
+def assert_same_as_reference(new, ref, x, dtype, rng):
+    upstream = rng.normal(size=ref.compute_output_shape(x.shape)).astype(dtype)
+    got = outputs_and_gradients(new, x, upstream)
+    want = outputs_and_gradients(ref, x, upstream)
+    names = ["output", "d_input"] + [f"d_{w.name}" for w in ref.trainable_weights]
+    assert len(got) == len(want)
+    for name, g, w in zip(names, got, want):
+        assert g.shape == w.shape, name
+        np.testing.assert_allclose(
+            g, w, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype], err_msg=name
+        )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kernel_size", [3, 4, 5, (3, 4), (5, 2)])
+def test_matches_conv2d_transpose(rng, kernel_size, dtype):
+    new, ref = make_pair(rng, 4, kernel_size, (2, 5, 6, 3), dtype=dtype)
+    x = rng.normal(size=(2, 5, 6, 3)).astype(dtype)
+    assert_same_as_reference(new, ref, x, dtype, rng)
+
+
+@pytest.mark.parametrize("strides,kernel_size", [(3, 5), (3, 2), ((4, 4), 6)])
+def test_matches_conv2d_transpose_other_strides(rng, strides, kernel_size):
+    new, ref = make_pair(rng, 2, kernel_size, (1, 3, 4, 2), strides=strides, dtype="float64")
+    x = rng.normal(size=(1, 3, 4, 2))
+    assert_same_as_reference(new, ref, x, "float64", rng)
+
+
+def test_activation_without_bias(rng):
+    new, ref = make_pair(rng, 3, 4, (2, 4, 4, 2), activation="relu", use_bias=False)
+    assert [w.name for w in new.weights] == ["kernel"]
+    x = rng.normal(size=(2, 4, 4, 2)).astype("float32")
+    assert_same_as_reference(new, ref, x, "float32", rng)
+
+
+def test_weights_interchangeable_both_ways(rng):
+    new = SubPixelConv2DTranspose(5, (4, 3))
+    ref = keras.layers.Conv2DTranspose(5, (4, 3), strides=2, padding="same")
+    new.build((None, 3, 3, 2))
+    ref.build((None, 3, 3, 2))
+    assert [(w.name, w.shape) for w in new.weights] == [(w.name, w.shape) for w in ref.weights]
+    assert new.kernel.shape == (4, 3, 5, 2)
+
+    x = rng.normal(size=(3, 3, 3, 2)).astype("float32")
+    ref.set_weights([rng.normal(size=w.shape) for w in ref.get_weights()])
+    new.set_weights(ref.get_weights())
+    np.testing.assert_allclose(new(x), ref(x), rtol=1e-5, atol=1e-5)
+
+
+def test_second_order_gradients(rng):
+    # E.g. a gradient penalty w.r.t. the generator's input differentiates the
+    # kernel gradient again.
+    new, ref = make_pair(rng, 3, 4, (2, 3, 4, 2), dtype="float64")
+    x = tf.constant(rng.normal(size=(2, 3, 4, 2)))
+    upstream = tf.constant(rng.normal(size=(2, 6, 8, 3)))
+
+    def penalty_gradient(layer):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                loss = tf.reduce_sum(layer(x) * upstream)
+            d_x, d_kernel = inner.gradient(loss, [x, layer.kernel])
+            penalty = tf.reduce_sum(d_kernel**2) + tf.reduce_sum(tf.sin(x) * d_x)
+        return outer.gradient(penalty, [x, layer.kernel])
+
+    for got, want in zip(penalty_gradient(new), penalty_gradient(ref)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_jit_compile_and_dynamic_shapes(rng):
+    new, ref = make_pair(rng, 3, 4, (None, None, None, 2))
+
+    def step(layer):
+        def fn(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x)
+            return [y] + tape.gradient(y, [x, layer.kernel])
+
+        return fn
+
+    spec = [tf.TensorSpec((None, None, None, 2), tf.float32)]
+    dynamic = tf.function(step(new), input_signature=spec)
+    compiled = tf.function(step(new), jit_compile=True)
+    reference = tf.function(step(ref))
+    for shape in [(1, 3, 5, 2), (3, 4, 4, 2)]:
+        x = tf.constant(rng.normal(size=shape), tf.float32)
+        want = reference(x)
+        for fn in (dynamic, compiled):
+            for got, w in zip(fn(x), want):
+                np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-5)
+
+
+def test_compute_output_shape_and_functional_model():
+    layer = SubPixelConv2DTranspose(4, 5)
+    assert layer.compute_output_shape((None, 7, 9, 3)) == (None, 14, 18, 4)
+    assert layer.compute_output_shape((2, None, None, 3)) == (2, None, None, 4)
+
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, SubPixelConv2DTranspose(4, 4, strides=3)(inputs))
+    assert tuple(model.output.shape) == (None, None, None, 4)
+    assert model(np.zeros((2, 5, 6, 3), "float32")).shape == (2, 15, 18, 4)
+
+
+def test_regularizer_loss_matches_reference(rng):
+    new, ref = make_pair(rng, 3, 4, (1, 3, 3, 2), kernel_regularizer=keras.regularizers.L2(0.1))
+    np.testing.assert_allclose(sum(new.losses), sum(ref.losses), rtol=1e-6)
+
+
+def test_config_round_trip(rng):
+    layer = SubPixelConv2DTranspose(
+        3,
+        (5, 4),
+        activation="tanh",
+        use_bias=False,
+        kernel_initializer="he_normal",
+        kernel_regularizer=keras.regularizers.L2(1e-3),
+        kernel_constraint=keras.constraints.MaxNorm(2.0),
+        name="up",
+    )
+    x = rng.normal(size=(2, 3, 4, 2)).astype("float32")
+    y = layer(x)
+    config = layer.get_config()
+    clone = SubPixelConv2DTranspose.from_config(config)
+    assert clone.get_config() == config
+    clone.build(x.shape)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(clone(x), y)
+
+
+def test_saved_model_round_trip(rng, tmp_path):
+    inputs = keras.Input((3, 4, 2))
+    hidden = SubPixelConv2DTranspose(4, 4, activation="relu")(inputs)
+    outputs = SubPixelConv2DTranspose(1, 5, bias_initializer="ones")(hidden)
+    model = keras.Model(inputs, outputs)
+    x = rng.normal(size=(2, 3, 4, 2)).astype("float32")
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # found via the registration alone
+    assert isinstance(loaded.layers[1], SubPixelConv2DTranspose)
+    np.testing.assert_array_equal(loaded(x), model(x))
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"strides": 1}, r"strides >= 2.*strides=\(1, 1\)"),
+        ({"strides": (2, 1)}, r"equal strides.*strides=\(2, 1\)"),
+        ({"strides": (2, 2, 2)}, r"strides=\(2, 2, 2\)"),
+        ({"padding": "valid"}, r"padding=\"same\".*padding='valid'"),
+        ({"data_format": "channels_first"}, r"channels_last.*'channels_first'"),
+        ({"kernel_size": 0}, r"kernel_size=0"),
+        ({"filters": 0}, r"filters=0"),
+    ],
+)
+def test_unsupported_arguments_raise(kwargs, message):
+    args = {"filters": 2, "kernel_size": 4, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        SubPixelConv2DTranspose(**args)
+
+
+@pytest.mark.parametrize("stride", [2, 3, 4])
+@pytest.mark.parametrize("kernel_size", range(1, 8))
+def test_phase_kernel_has_no_wasted_taps(kernel_size, stride):
+    # Each output phase uses at most ceil(k / s) taps per axis, so that is the
+    # smallest possible stride-1 window; the plan must not exceed it.
+    taps, pad_before, pad_after, shift = _axis_plan(kernel_size, stride)
+    assert taps.shape == (math.ceil(kernel_size / stride), stride)
+    # Every kernel tap is used exactly once.
+    used = sorted(t for t in taps.ravel() if t < kernel_size)
+    assert used == list(range(kernel_size))
+    assert pad_before >= 0 and pad_after >= 0 and 0 <= shift < stride
