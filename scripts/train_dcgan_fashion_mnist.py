@@ -75,11 +75,20 @@ def main():
     budget = kcb.TimeBudget(cpu_seconds=args.cpu_minutes * 60,
                             spent_cpu_seconds=run["cpu_seconds"])
     wall0 = time.time()
+
+    class RecordSpent(keras.callbacks.Callback):
+        # run.json follows every epoch, so a killed and resumed run keeps
+        # counting from the CPU time its checkpoints already cost.
+        def on_epoch_end(self, epoch, logs=None):
+            done = {**run, "cpu_seconds": budget.cpu_used(),
+                    "wall_seconds": run["wall_seconds"] + time.time() - wall0}
+            write_text(run_file, json.dumps(done, indent=2))
+
     if budget.spent_cpu_seconds < args.cpu_minutes * 60:
         model.fit(ds, epochs=args.max_epochs, initial_epoch=epoch, steps_per_epoch=steps,
                   callbacks=[kcb.NonFiniteGuard(), budget,
                              kcb.SampleGrid(os.path.join(out, "samples"), seed=args.seed),
-                             kcb.GANCheckpoint(os.path.join(out, "ckpt"))],
+                             kcb.GANCheckpoint(os.path.join(out, "ckpt")), RecordSpent()],
                   verbose=2)
         run["cpu_seconds"] = budget.cpu_used()
         run["wall_seconds"] += time.time() - wall0
