@@ -27,6 +27,12 @@ axis, and `depth_to_space` interleaves them back into output pixels. The
 shift `c` is chosen to make that window as small as possible (for `k = 4`,
 `s = 2` it shrinks the window from 3 to 2 taps per axis at the price of one
 extra row and column that are cropped away).
+
+The backward pass is not autodiff through that stride-1 convolution: its
+input gradient would be a stride-1 transposed convolution, i.e. the slow
+kernel again. Instead the layer supplies the gradients of the transposed
+convolution itself (a strided convolution for the input, a filter gradient
+for the kernel), the same ops `Conv2DTranspose` runs in its backward pass.
 """
 
 import numpy as np
@@ -244,11 +250,10 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
         else:
             self.bias = None
 
-    def _phase_kernel(self):
+    def _phase_kernel(self, kernel):
         """The stride-1 kernel, `(Kh, Kw, in_channels, s * s * filters)`."""
-        kh, kw, filters, in_channels = self.kernel.shape
+        kh, kw, filters, in_channels = kernel.shape
         s = self.strides[0]
-        kernel = tf.convert_to_tensor(self.kernel)
         rows = tf.reshape(kernel, (kh * kw, filters, in_channels))
         rows = tf.concat([rows, tf.zeros_like(rows[:1])], axis=0)
         index = self._gather_index
@@ -259,20 +264,48 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
         kernel = tf.transpose(kernel, (0, 1, 5, 2, 3, 4))
         return tf.reshape(kernel, index.shape[:2] + (in_channels, s * s * filters))
 
-    def call(self, inputs):
+    def _conv_transpose(self, inputs, kernel):
+        """`conv2d_transpose(inputs, kernel)` ("same"), differentiably."""
         s = self.strides[0]
-        outputs = tf.nn.conv2d(
-            inputs, self._phase_kernel(), strides=1, padding=self._paddings
-        )
-        outputs = tf.nn.depth_to_space(outputs, s)
-        if self._shift_h or self._shift_w:
-            shape = tf.shape(inputs)
-            outputs = outputs[
-                :,
-                self._shift_h : self._shift_h + s * shape[1],
-                self._shift_w : self._shift_w + s * shape[2],
-                :,
-            ]
+        shift_h, shift_w = self._shift_h, self._shift_w
+
+        @tf.custom_gradient
+        def conv_transpose(inputs, kernel):
+            outputs = tf.nn.conv2d(
+                inputs, self._phase_kernel(kernel), strides=1, padding=self._paddings
+            )
+            outputs = tf.nn.depth_to_space(outputs, s)
+            if shift_h or shift_w:
+                shape = tf.shape(inputs)
+                outputs = outputs[
+                    :, shift_h : shift_h + s * shape[1], shift_w : shift_w + s * shape[2], :
+                ]
+
+            def grad(upstream):
+                # Autodiff through the stride-1 convolution would compute the
+                # input gradient with a stride-1 *transposed* convolution, the
+                # slow CPU kernel this layer exists to avoid. The gradients of
+                # a transposed convolution are a plain strided convolution
+                # (input) and a filter gradient (kernel); these are exactly
+                # the ops Conv2DTranspose's own backward pass runs, and they
+                # are differentiable again for higher-order gradients.
+                strides = [1, s, s, 1]
+                d_inputs = tf.nn.conv2d(upstream, kernel, strides=strides, padding="SAME")
+                d_kernel = tf.raw_ops.Conv2DBackpropFilter(
+                    input=upstream,
+                    filter_sizes=tf.shape(kernel),
+                    out_backprop=inputs,
+                    strides=strides,
+                    padding="SAME",
+                )
+                return d_inputs, d_kernel
+
+            return outputs, grad
+
+        return conv_transpose(inputs, kernel)
+
+    def call(self, inputs):
+        outputs = self._conv_transpose(inputs, tf.convert_to_tensor(self.kernel))
         if self.use_bias:
             outputs = tf.nn.bias_add(outputs, self.bias)
         if self.activation is not None:
