@@ -1,0 +1,73 @@
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_gans import cli
+
+TINY = ["--dataset", "digits", "--batch-size", "16", "--steps-per-epoch", "3",
+        "--set", "width=4", "--set", "latent_dim=8", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("run"))
+    assert cli.main(["train", "dcgan", "--epochs", "2", "--out", out, "--ema-decay", "0.9"]
+                    + TINY) == 0
+    return out
+
+
+def test_train_writes_grids_checkpoint_log_and_model(run_dir):
+    assert sorted(os.listdir(os.path.join(run_dir, "samples"))) == [
+        "epoch_0001.png", "epoch_0002.png"]
+    state = json.load(open(os.path.join(run_dir, "ckpt", "state.json")))
+    assert state["epoch"] == 2
+    assert os.path.exists(os.path.join(run_dir, "model.keras"))
+    log = open(os.path.join(run_dir, "log.csv")).read().splitlines()
+    assert log[0].split(",")[:1] == ["epoch"] and "d_loss" in log[0] and len(log) == 3
+
+
+def test_train_again_resumes(run_dir, capsys):
+    assert cli.main(["train", "dcgan", "--epochs", "3", "--out", run_dir] + TINY) == 0
+    assert "Resuming" in capsys.readouterr().out
+    state = json.load(open(os.path.join(run_dir, "ckpt", "state.json")))
+    assert state["epoch"] == 3
+    assert len(os.listdir(os.path.join(run_dir, "samples"))) == 3
+
+
+def test_sample_is_reproducible(run_dir, tmp_path):
+    a, b, c = (str(tmp_path / f"{n}.png") for n in "abc")
+    assert cli.main(["sample", run_dir, "-n", "4", "-o", a, "--seed", "3"]) == 0
+    assert cli.main(["sample", run_dir, "-n", "4", "-o", b, "--seed", "3"]) == 0
+    assert cli.main(["sample", run_dir, "-n", "4", "-o", c, "--seed", "4"]) == 0
+    ia, ib, ic = (np.asarray(Image.open(p)) for p in (a, b, c))
+    np.testing.assert_array_equal(ia, ib)
+    assert not np.array_equal(ia, ic)
+
+
+def test_export(run_dir, tmp_path):
+    out = str(tmp_path / "savedmodels" / "mine")
+    assert cli.main(["export", run_dir, "--out", out]) == 0
+    assert os.listdir(out) == ["1"]
+    assert os.path.exists(os.path.join(out, "1", "saved_model.pb"))
+    assert os.path.exists(str(tmp_path / "savedmodels" / "models.config"))
+
+
+def test_zoo_list_and_families(capsys):
+    assert cli.main(["zoo", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "stylegan_ffhq" in out and "not available" in out
+    assert cli.main(["families"]) == 0
+    assert "dcgan" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_with_the_fix(capsys, tmp_path):
+    assert cli.main(["sample", "dcgan_fashon_mnist", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown preset 'dcgan_fashon_mnist'" in err
+    assert cli.main(["sample", "stylegan_ffhq", "-o", str(tmp_path / "x.png")]) == 2
+    assert "not available" in capsys.readouterr().err
+    assert cli.main(["train", "dcgna", "--out", str(tmp_path / "r")]) == 2
+    assert "Did you mean 'dcgan'" in capsys.readouterr().err
