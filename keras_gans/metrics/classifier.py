@@ -38,11 +38,11 @@ def _conv_block(x, filters, name):
 def build_fashion_mnist_classifier(num_classes=10, feature_dim=128, dropout=0.4):
     """Builds the Fashion-MNIST classifier (untrained).
 
-    Three conv/BN/ReLU stages (32, 64, 128 channels at 28, 14 and 7 pixels),
-    then a `feature_dim` dense layer (BN, ReLU) named `"features"`, dropout
-    and a `num_classes` logits layer named `"logits"`. About 0.5M weights and
-    8M multiply-adds per image: trainable to >= 92% test accuracy in minutes on
-    two CPU cores.
+    Two conv/BN/ReLU/max-pool stages (32 and 64 channels at 28 and 14
+    pixels), then a `feature_dim` dense layer (BN, ReLU) named `"features"`,
+    dropout and a `num_classes` logits layer named `"logits"`. About 0.42M
+    weights and 4.2M multiply-adds per image: small enough to train to >= 92%
+    test accuracy on two (shared) CPU cores.
 
     Args:
         num_classes: number of output logits.
@@ -67,10 +67,7 @@ def build_fashion_mnist_classifier(num_classes=10, feature_dim=128, dropout=0.4)
     x = keras.layers.MaxPooling2D(name="block1_pool")(x)
     x = _conv_block(x, 64, "block2")
     x = keras.layers.MaxPooling2D(name="block2_pool")(x)
-    x = _conv_block(x, 128, "block3a")
-    x = _conv_block(x, 128, "block3b")
-    x = keras.layers.MaxPooling2D(name="block3_pool")(x)
-    x = keras.layers.Dropout(dropout / 2, name="block3_dropout")(x)
+    x = keras.layers.Dropout(dropout / 2, name="block2_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(feature_dim, use_bias=False, name="features_dense")(x)
     x = keras.layers.BatchNormalization(name="features_bn")(x)
@@ -153,7 +150,7 @@ def load_fashion_mnist_classifier(path=None):
 
     if hasattr(zoo, "load"):
         try:
-            return zoo.load("fashion_mnist_classifier")
+            return zoo.load("fashion_mnist_classifier", compile=False)
         except Exception as e:  # noqa: BLE001 - fall through to the local copy
             tried.append(f"keras_gans.zoo.load('fashion_mnist_classifier') ({e})")
     if os.path.exists(DEFAULT_CLASSIFIER_PATH):

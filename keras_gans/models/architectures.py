@@ -146,6 +146,7 @@ class ConfigurableGAN(GAN):
     """
 
     default_architecture = "dcgan"
+    example_config = {"data_shape": (2,), "latent_dim": 4, "width": 8, "ema_decay": 0.5}
     #: Builder options a family needs by default (e.g. no BatchNorm in a
     #: gradient-penalized critic); user options override them.
     default_discriminator_options = {}

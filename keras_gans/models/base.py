@@ -9,9 +9,11 @@
   per-example values (Keras averages `train_step` outputs over replicas, which
   would show replica-scaled losses divided by N).
 * Latents and other noise are drawn with stateless ops seeded by
-  (seed, step counter, replica id, draw index): every replica gets different
-  z (a Keras `SeedGenerator` gives every replica the same z), and the counter
-  is a saved variable, so a resumed run continues the same sequence.
+  (seed, step counter, draw index) for the global batch, each replica keeping
+  its rows: every replica gets different z (a Keras `SeedGenerator` gives
+  every replica the same z), every example gets the same z on 1 or N
+  replicas, and the counter is a saved variable, so a resumed run continues
+  the same sequence.
 * Variables that are assigned rather than optimized (EMA generator, WGAN
   clipping) are written through `assign_variables`, which works in a replica
   context (a plain `assign` on a mirrored variable raises there).
@@ -91,6 +93,9 @@ class GAN(keras.Model):
     #: Whether train_step may reuse the last D step's fake batch for the G step
     #: (one generator forward per step, as in the DCGAN reference code).
     reuse_fake_for_generator_step = True
+    #: Constructor arguments of a tiny instance, used by the tests that run
+    #: over every registered family (distributed equivalence, ...).
+    example_config = None
 
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=None,
                  seed=0, num_classes=None, **kwargs):
@@ -373,27 +378,45 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------ randomness
     def _stream_seed(self):
-        """A fresh stateless seed: (seed, step, replica, draw index) folded together."""
-        ctx = tf.distribute.get_replica_context()
-        replica = 0 if ctx is None else ctx.replica_id_in_sync_group
+        """A fresh stateless seed: (seed, step counter, draw index) folded together."""
         seed = tf.constant([self.seed, 0x5EED], tf.int64)
         seed = tf.random.experimental.stateless_fold_in(
             seed, tf.cast(self.rng_step, tf.int64), alg="philox")
-        seed = tf.random.experimental.stateless_fold_in(
-            seed, tf.cast(replica, tf.int64), alg="philox")
-        seed = tf.random.experimental.stateless_fold_in(
-            seed, self._draw_index, alg="philox")
+        seed = tf.random.experimental.stateless_fold_in(seed, self._draw_index, alg="philox")
         self._draw_index += 1
         return seed
 
+    def _replica_rows(self, draw, shape, dtype):
+        """Draws noise for the GLOBAL batch and keeps this replica's rows.
+
+        Every replica draws the same [global batch, ...] tensor from the same
+        seed and keeps its own slice, so replicas get different noise and the
+        noise of every example is the same on 1 or N replicas: a distributed
+        step equals the single-device step on the same global batch. Noise is
+        small next to the networks' activations, so drawing N times more of
+        it costs little.
+        """
+        ctx = tf.distribute.get_replica_context()
+        replicas = 1 if ctx is None else ctx.num_replicas_in_sync
+        if replicas == 1:
+            return draw(shape, self._stream_seed(), dtype)
+        shape = tf.cast(tf.stack(shape) if isinstance(shape, (list, tuple)) else shape, tf.int32)
+        local = shape[0]
+        values = draw(tf.concat([[local * replicas], shape[1:]], axis=0), self._stream_seed(),
+                      dtype)
+        start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * local
+        return values[start:start + local]
+
     def random_normal(self, shape, dtype="float32"):
-        """Standard normal noise, different per replica, step and draw."""
-        return tf.random.stateless_normal(shape, self._stream_seed(), dtype=dtype)
+        """Standard normal noise: per example, identical for 1 or N replicas."""
+        return self._replica_rows(
+            lambda s, seed, dt: tf.random.stateless_normal(s, seed, dtype=dt), shape, dtype)
 
     def random_uniform(self, shape, minval=0.0, maxval=1.0, dtype="float32"):
-        """Uniform noise, different per replica, step and draw."""
-        return tf.random.stateless_uniform(shape, self._stream_seed(), minval, maxval,
-                                           dtype=dtype)
+        """Uniform noise in [minval, maxval): per example, identical for 1 or N replicas."""
+        return self._replica_rows(
+            lambda s, seed, dt: tf.random.stateless_uniform(s, seed, minval, maxval, dtype=dt),
+            shape, dtype)
 
     def sample_latents(self, batch_size):
         return self.random_normal([batch_size, self.latent_dim])

@@ -159,6 +159,8 @@ class DCGAN(GAN):
     (4, 28, 28, 1)
     """
 
+    example_config = {"resolution": 28, "width": 4, "latent_dim": 8, "ema_decay": 0.5}
+
     def __init__(self, resolution=28, channels=1, latent_dim=100, width=64, kernel_size=5,
                  fast_upsampling=True, ema_decay=None, seed=0, **kwargs):
         self.resolution = int(resolution)

@@ -1,0 +1,185 @@
+"""BEGAN (Berthelot, Schumm & Metz 2017, "BEGAN: Boundary Equilibrium Generative
+Adversarial Networks", arXiv:1703.10717).
+
+The discriminator is an autoencoder; the loss of a sample v is its
+reconstruction error `L(v) = mean |v - D(v)|` (L1, mean over the elements of
+one example). The players minimize
+
+    L_D = L(x) - k_t L(G(z))
+    L_G = L(G(z))
+
+and the proportional controller
+
+    k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1)
+
+keeps E[L(G(z))] = gamma E[L(x)] (the "boundary equilibrium"): gamma in [0, 1]
+trades diversity (high gamma) against quality (low gamma). The convergence
+measure is `M_global = L(x) + |gamma L(x) - L(G(z))|`.
+
+Defaults: gamma = 0.5, lambda_k = 0.001 and k_0 = 0 (the paper's values; its
+figures compare gamma = 0.3, 0.5, 0.7). Optimizers: Adam(1e-4, beta_1=0.5,
+beta_2=0.999). The paper gives an initial learning rate in [5e-5, 1e-4],
+halved when M_global stalls; it does not state Adam's betas, 0.5 / 0.999 are
+those of the widely used reimplementation (carpedm20/BEGAN-tensorflow).
+
+`k_t` is a non-trainable model variable, so checkpoints and `.keras` files
+carry it. It is updated after every D update from that update's L(x) and
+L(G(z)) (computed with D before its update, as in the paper's Eq. for step
+t), averaged over the GLOBAL batch (replica sums are all-reduced), so every
+replica computes the same k_{t+1}.
+
+The generator and the architecture: `ConfigurableGAN`'s generator builders
+(the paper's G is its decoder architecture with ELUs; here G is the shared
+`"dcgan"`/`"mlp"` generator) and an autoencoder D from
+`keras_gans.models.autoencoder` with ELU activations as in the paper (a
+small conv autoencoder for images, an MLP one for vectors).
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gans.models.architectures import ConfigurableGAN, build_networks
+from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
+from keras_gans.models.base import assign_variables
+from keras_gans.models.registry import register_family
+
+
+def global_mean(values):
+    """Mean of `values` over the global batch, identical on every replica.
+
+    Not a loss reduction (nothing is differentiated through it): a statistic
+    that must agree across replicas, like BEGAN's controller input.
+    """
+    values = tf.convert_to_tensor(values)
+    total = tf.reduce_sum(values)
+    count = tf.cast(tf.size(values), values.dtype)
+    ctx = tf.distribute.get_replica_context()
+    if ctx is not None and ctx.num_replicas_in_sync > 1:
+        total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
+
+
+@register_family("began")
+class BEGAN(ConfigurableGAN):
+    """Boundary equilibrium GAN with an autoencoder discriminator.
+
+    Args:
+        data_shape: (H, W, C) for images, (D,) for vectors.
+        latent_dim: size of z (the paper: 64).
+        architecture: "dcgan" (conv generator, conv autoencoder) or "mlp".
+        width: base width of G and of the autoencoder D.
+        embedding_dim: size of D's bottleneck (the paper: h = 64).
+        generator_options, discriminator_options: builder options; D takes
+            `activation` (default "elu") and, for "mlp", `depth`.
+        ema_decay, seed: see `keras_gans.models.GAN`.
+
+    `compile` takes `gamma` (0.5) and `lambda_k` (0.001) besides the
+    optimizers and `d_steps`; the adversarial `loss` does not apply.
+
+    Logs `d_real` = L(x), `d_fake` = L(G(z)), `k_t` and `m_global`.
+
+    Example:
+
+    >>> gan = BEGAN(data_shape=(2,), latent_dim=4, width=8)
+    >>> gan.compile(gamma=0.5, lambda_k=0.001)
+    >>> float(gan.k_t.numpy())
+    0.0
+    """
+
+    default_architecture = "dcgan"
+
+    def __init__(self, data_shape=(28, 28, 1), latent_dim=64, architecture=None, width=64,
+                 embedding_dim=64, generator_options=None, discriminator_options=None,
+                 ema_decay=None, seed=0, **kwargs):
+        self.embedding_dim = int(embedding_dim)
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
+                         architecture=architecture, width=width,
+                         generator_options=generator_options,
+                         discriminator_options=discriminator_options,
+                         ema_decay=ema_decay, seed=seed, **kwargs)
+        # k_0 = 0 (the paper). Assigned through `assign_variables` with the
+        # same value on every replica; "only_first_replica" also makes a plain
+        # replica-context read/aggregate well defined.
+        self.k_t = keras.Variable(0.0, dtype="float32", trainable=False, name="k_t",
+                                  aggregation="only_first_replica")
+        self.gamma = 0.5
+        self.lambda_k = 0.001
+        self._pending_k_inputs = None
+
+    def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
+        generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
+        d_opts = {"activation": "elu", **d_opts}
+        discriminator = build_autoencoder(architecture, data_shape, width,
+                                          self.embedding_dim, **d_opts)
+        return generator, discriminator
+
+    def family_config(self):
+        return {"embedding_dim": self.embedding_dim}
+
+    def extra_metric_names(self):
+        return ("k_t", "m_global")
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, gamma=0.5,
+                lambda_k=0.001, **kwargs):
+        """Configures BEGAN; `gamma` in [0, 1], `lambda_k` >= 0 (the paper: 0.001)."""
+        check_own_loss("BEGAN", loss)
+        if not 0.0 <= float(gamma) <= 1.0:
+            raise ValueError(f"gamma must lie in [0, 1]; got {gamma}.")
+        if float(lambda_k) < 0.0:
+            raise ValueError(f"lambda_k must be >= 0; got {lambda_k}.")
+        self.gamma = float(gamma)
+        self.lambda_k = float(lambda_k)
+        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, d_steps=d_steps,
+                        **kwargs)
+
+    def compile_options(self):
+        return {"gamma": self.gamma, "lambda_k": self.lambda_k}
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.999),
+                keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.999))
+
+    # ------------------------------------------------------------------ losses
+    def reconstruction_loss(self, v, training=True):
+        """L(v) = mean |v - D(v)| per example, shape [batch]."""
+        recon, _ = self.discriminator(v, training=training)
+        return per_example_mean(tf.abs(tf.cast(v, recon.dtype) - recon))
+
+    def compute_discriminator_loss(self, real, fake, labels=None):
+        loss_real = self.reconstruction_loss(real)
+        loss_fake = self.reconstruction_loss(fake)
+        k = tf.convert_to_tensor(self.k_t)
+        # Consumed by after_discriminator_update (the controller acts only
+        # after a D update; test_step/evaluate leaves k_t alone).
+        self._pending_k_inputs = (loss_real, loss_fake)
+        mean_real, mean_fake = global_mean(loss_real), global_mean(loss_fake)
+        return {
+            "d_loss": loss_real - k * loss_fake,
+            "d_real": loss_real,
+            "d_fake": loss_fake,
+            "m_global": mean_real + tf.abs(self.gamma * mean_real - mean_fake),
+            "k_t": k,
+        }
+
+    def compute_generator_loss(self, fake, labels=None, real=None):
+        return {"g_loss": self.reconstruction_loss(fake)}
+
+    def after_discriminator_update(self):
+        if self._pending_k_inputs is None:
+            return
+        loss_real, loss_fake = self._pending_k_inputs
+        self._pending_k_inputs = None
+        balance = self.gamma * global_mean(loss_real) - global_mean(loss_fake)
+        new_k = tf.clip_by_value(tf.convert_to_tensor(self.k_t) + self.lambda_k * balance,
+                                 0.0, 1.0)
+        assign_variables([self.k_t], [new_k])
+
+    def train_step(self, data):
+        logs = super().train_step(data)
+        # Log k_{t+1}, the value the next step uses.
+        self._trackers["k_t"].reset_state()
+        self._trackers["k_t"].update_state(tf.convert_to_tensor(self.k_t))
+        logs["k_t"] = self._trackers["k_t"].result()
+        return logs
+

@@ -1,0 +1,107 @@
+"""DRAGAN (Kodali, Abernethy, Hays & Kira 2017, "On Convergence and Stability
+of GANs", arXiv:1705.07215).
+
+The minimax GAN plus a gradient penalty around the REAL data:
+`lambda * (||grad_x D(x + delta)||_2 - 1)^2`, which keeps D from forming the
+sharp gradients around real points that the paper links to mode collapse
+(WGAN-GP penalizes on real-fake segments instead).
+
+The perturbation follows the authors' reference implementation, which the
+paper's "x + delta" abbreviates (see `keras_gans.losses.penalties.dragan_perturb`):
+`delta = alpha * c * std(x) * u`, with `u ~ U[0, 1]` per element, one
+`alpha ~ U[0, 1]` per example, `c = 0.5` (`perturbation_scale`) and `std(x)`
+the standard deviation of the whole real batch (on each replica, under a
+distribution strategy).
+
+Defaults, from the paper and its reference code: lambda = 10, the
+non-saturating GAN loss, one D step per G step, Adam(1e-4, beta_1=0.5,
+beta_2=0.9) for both players.
+
+No BatchNorm in the critic: the penalty is per example, and batch
+normalization in training mode mixes the examples of a batch (the critic's
+gradient at one point then depends on the others, and the penalty is no longer
+the local one the paper analyzes). The DCGAN critic uses layer normalization
+by default, as WGAN-GP does; the MLP critic has no normalization (as in the
+reference code).
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gans.losses import penalties
+from keras_gans.models.architectures import ConfigurableGAN
+from keras_gans.models.registry import register_family
+
+
+@register_family("dragan")
+class DRAGAN(ConfigurableGAN):
+    """GAN with a gradient penalty around perturbed real data (Kodali et al. 2017).
+
+    Args:
+        data_shape, latent_dim, architecture, width, generator_options,
+            discriminator_options, ema_decay, seed: see
+            `keras_gans.models.ConfigurableGAN`. The DCGAN critic uses layer
+            normalization by default (no BatchNorm).
+
+    `compile` defaults: `loss="non_saturating"` (or `"minimax"`),
+    `d_steps=1`, `penalty_weight=10.0`, `perturbation_scale=0.5`,
+    Adam(1e-4, beta_1=0.5, beta_2=0.9). The penalty is logged (unweighted)
+    as `d_penalty`.
+
+    Example:
+
+    >>> gan = DRAGAN(data_shape=(2,), latent_dim=4, width=8)
+    >>> gan.compile()  # lambda = 10, c = 0.5
+    >>> gan.penalty_weight, gan.perturbation_scale
+    (10.0, 0.5)
+    """
+
+    default_discriminator_options = {"dcgan": {"normalization": "layer"}}
+    #: Used when a D update runs before `compile` sets them.
+    penalty_weight = 10.0
+    perturbation_scale = 0.5
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
+                penalty_weight=10.0, perturbation_scale=0.5, **kwargs):
+        """Configures training; see `GAN.compile`.
+
+        Args:
+            penalty_weight: lambda, the weight of the penalty in `d_loss`.
+            perturbation_scale: c in `delta = alpha * c * std(x) * u`.
+        """
+        penalty_weight = float(penalty_weight)
+        perturbation_scale = float(perturbation_scale)
+        if penalty_weight < 0:
+            raise ValueError(f"penalty_weight must be >= 0; got {penalty_weight}.")
+        if perturbation_scale <= 0:
+            raise ValueError(f"perturbation_scale must be positive; got {perturbation_scale}.")
+        self.penalty_weight = penalty_weight
+        self.perturbation_scale = perturbation_scale
+        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
+                        d_steps=d_steps, **kwargs)
+
+    def compile_options(self):
+        return {"penalty_weight": self.penalty_weight,
+                "perturbation_scale": self.perturbation_scale}
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
+                keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9))
+
+    def extra_metric_names(self):
+        return ("d_penalty",)
+
+    def compute_discriminator_loss(self, real, fake, labels=None):
+        terms = super().compute_discriminator_loss(real, fake, labels)
+        real = tf.convert_to_tensor(real)
+        noise = self.random_uniform(tf.shape(real), dtype=real.dtype)
+        alpha = self.random_uniform(penalties.interpolation_shape(real), dtype=real.dtype)
+        delta = penalties.dragan_perturb(real, noise, alpha, scale=self.perturbation_scale)
+
+        def critic(x):
+            return self.discriminate(x, labels, training=True)
+
+        penalty = penalties.dragan_penalty(critic, real, delta)
+        terms["d_loss"] = terms["d_loss"] + self.penalty_weight * penalty
+        terms["d_penalty"] = penalty
+        return terms

@@ -1,0 +1,176 @@
+"""EBGAN (Zhao, Mathieu & LeCun 2017, "Energy-based Generative Adversarial
+Network", ICLR 2017, arXiv:1609.03126).
+
+The discriminator is an energy function, here an autoencoder whose energy is
+the reconstruction error `D(v) = mean (v - Dec(Enc(v)))^2` (MSE over the
+elements of one example). With a margin m:
+
+    L_D = D(x) + max(0, m - D(G(z)))
+    L_G = D(G(z)) + lambda_pt * PT
+
+where the pulling-away term (the paper's "EBGAN-PT") is computed on the
+encoder's embeddings S of the generated batch:
+
+    PT = 1 / (N (N - 1)) * sum_{i != j} cos^2(S_i, S_j)
+
+It pushes generated samples apart in D's feature space (0 for mutually
+orthogonal embeddings, 1 for identical ones).
+
+Reduction. PT is one value per batch, so it cannot be a per-example loss.
+`g_loss` is returned per example as `D(G(z_i)) + lambda_pt * PT`: reducing
+that with the base's `_reduce` (sum / global batch) gives, on R replicas with
+B/R examples each, mean_i D(G(z_i)) + lambda_pt * (1/R) sum_r PT_r -- exactly
+what reducing the energies per example and PT with `reduce_batch_scalar`
+(PT_r / R per replica, summed) gives, because every replica holds the same
+number of examples. Either way PT_r is computed over the examples of one
+replica: pairs that straddle replicas are not counted (on one device, the
+whole batch). `g_pt` logs PT itself.
+
+Defaults: lambda_pt = 0.1 (the paper's EBGAN-PT setting). The margin is on
+the scale of the energy, which depends on how it is normalized (here a mean
+over elements, for data in [-1, 1] or the mixtures' coordinates); the paper
+grid-searches m per dataset. The default m = 1.0 suits the per-element MSE
+used here; change it with `compile(margin=...)`. The autoencoder uses
+LeakyReLU(0.2) hidden units; the optimizers default to Adam(2e-4, 0.5).
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gans.models.architectures import ConfigurableGAN, build_networks
+from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
+from keras_gans.models.registry import register_family
+
+
+def pulling_away_term(embeddings, epsilon=1e-12):
+    """EBGAN's pulling-away term of a batch of embeddings [N, ...] (a scalar).
+
+    `1 / (N (N - 1)) * sum_{i != j} cos^2(S_i, S_j)`; needs N >= 2.
+
+    Example:
+
+    >>> float(pulling_away_term(tf.eye(3)))  # orthogonal
+    0.0
+    >>> float(pulling_away_term(tf.ones((4, 2))))  # identical
+    1.0
+    """
+    s = tf.convert_to_tensor(embeddings)
+    n = tf.shape(s)[0]
+    s = tf.reshape(s, [n, -1])
+    # Normalize with a floor on the norm: an all-zero embedding contributes 0
+    # instead of NaN.
+    s = s / tf.maximum(tf.norm(s, axis=1, keepdims=True), epsilon)
+    cos2 = tf.square(tf.matmul(s, s, transpose_b=True))
+    # The diagonal is cos^2(S_i, S_i) = 1 (0 for a zero embedding): remove it
+    # exactly rather than subtracting N.
+    off_diagonal = tf.reduce_sum(cos2) - tf.reduce_sum(tf.linalg.diag_part(cos2))
+    nf = tf.cast(n, s.dtype)
+    return off_diagonal / (nf * (nf - 1.0))
+
+
+def margin_discriminator_loss(real_energy, fake_energy, margin):
+    """Per-example EBGAN discriminator loss: D(x) + max(0, m - D(G(z)))."""
+    return real_energy + tf.nn.relu(margin - fake_energy)
+
+
+@register_family("ebgan")
+class EBGAN(ConfigurableGAN):
+    """Energy-based GAN with an autoencoder discriminator and the pulling-away term.
+
+    Args:
+        data_shape: (H, W, C) for images, (D,) for vectors.
+        latent_dim: size of z.
+        architecture: "dcgan" (conv generator, conv autoencoder) or "mlp".
+        width: base width of G and of the autoencoder D.
+        embedding_dim: size of D's bottleneck (the embeddings PT is computed on).
+        generator_options, discriminator_options: builder options; D takes
+            `activation` (default "leaky_relu") and, for "mlp", `depth`.
+        ema_decay, seed: see `keras_gans.models.GAN`.
+
+    `compile` takes `margin` (1.0) and `pt_weight` (lambda_pt, 0.1; 0 turns
+    the pulling-away term off) besides the optimizers and `d_steps`.
+
+    Logs `d_real` = D(x) and `d_fake` = D(G(z)) (energies) and `g_pt` (PT).
+
+    Example:
+
+    >>> gan = EBGAN(data_shape=(2,), latent_dim=4, width=8)
+    >>> gan.compile(margin=1.0, pt_weight=0.1)
+    >>> gan.generate(gan.latents(3)).shape
+    (3, 2)
+    """
+
+    default_architecture = "dcgan"
+
+    def __init__(self, data_shape=(28, 28, 1), latent_dim=100, architecture=None, width=64,
+                 embedding_dim=64, generator_options=None, discriminator_options=None,
+                 ema_decay=None, seed=0, **kwargs):
+        self.embedding_dim = int(embedding_dim)
+        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
+                         architecture=architecture, width=width,
+                         generator_options=generator_options,
+                         discriminator_options=discriminator_options,
+                         ema_decay=ema_decay, seed=seed, **kwargs)
+        self.margin = 1.0
+        self.pt_weight = 0.1
+
+    def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
+        generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
+        d_opts = {"activation": "leaky_relu", **d_opts}
+        discriminator = build_autoencoder(architecture, data_shape, width,
+                                          self.embedding_dim, **d_opts)
+        return generator, discriminator
+
+    def family_config(self):
+        return {"embedding_dim": self.embedding_dim}
+
+    def extra_metric_names(self):
+        return ("g_pt",)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, margin=1.0,
+                pt_weight=0.1, **kwargs):
+        """Configures EBGAN; `margin` > 0, `pt_weight` >= 0."""
+        check_own_loss("EBGAN", loss)
+        if not float(margin) > 0.0:
+            raise ValueError(f"margin must be positive; got {margin}.")
+        if float(pt_weight) < 0.0:
+            raise ValueError(f"pt_weight must be >= 0; got {pt_weight}.")
+        self.margin = float(margin)
+        self.pt_weight = float(pt_weight)
+        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, d_steps=d_steps,
+                        **kwargs)
+
+    def compile_options(self):
+        return {"margin": self.margin, "pt_weight": self.pt_weight}
+
+    def energy(self, v, training=True):
+        """(D(v) = per-example mean squared reconstruction error [batch], embeddings)."""
+        recon, embedding = self.discriminator(v, training=training)
+        error = tf.square(tf.cast(v, recon.dtype) - recon)
+        return per_example_mean(error), embedding
+
+    def compute_discriminator_loss(self, real, fake, labels=None):
+        real_energy, _ = self.energy(real)
+        fake_energy, _ = self.energy(fake)
+        return {
+            "d_loss": margin_discriminator_loss(real_energy, fake_energy, self.margin),
+            "d_real": real_energy,
+            "d_fake": fake_energy,
+        }
+
+    def compute_generator_loss(self, fake, labels=None, real=None):
+        fake_energy, embedding = self.energy(fake)
+        terms = {}
+        g_loss = fake_energy
+        if self.pt_weight > 0.0:
+            pt = pulling_away_term(embedding)
+            # Broadcast per example: see the module docstring for why this
+            # reduces like a per-batch term.
+            g_loss = fake_energy + self.pt_weight * pt
+            terms["g_pt"] = pt
+        terms["g_loss"] = g_loss
+        return terms
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.optimizers.Adam(2e-4, beta_1=0.5))

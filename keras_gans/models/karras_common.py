@@ -1,0 +1,480 @@
+"""Pieces shared by the Karras family (ProGAN, StyleGAN, StyleGAN2).
+
+* `channels_at` / `resolution_log2`: the per-resolution width schedule
+  `min(channel_base // resolution, channel_max)` of the official code.
+* `build_mapping_network`: StyleGAN's mapping network f: Z -> W (Karras et al.
+  2019, section 2 and appendix C): pixel-normalized z, 8 fully connected
+  layers with leaky ReLU and a learning-rate multiplier of 0.01.
+* `truncate`, `mix_by_crossover`, `mix_by_layers`: truncation in W toward the
+  tracked average w (section 3.3 / appendix B of StyleGAN) and style mixing.
+* `check_truncation_psi` / `assert_truncation_psi`: the ONE message used by
+  the Python API (ValueError) and by exported graphs (InvalidArgumentError).
+* `KarrasDownBlock`, `DiscriminatorEpilogue`: the ProGAN/StyleGAN
+  discriminator blocks (StyleGAN2 reuses the epilogue with its own gains).
+* `slerp`, `lerp`, `global_mean`, `inject_noise` and PNG/GIF writers for
+  interpolation strips and style-mixing figures.
+
+Two gain conventions exist for the sqrt(2) He gain of leaky ReLU layers
+(see `keras_gans.layers.equalized`): ProGAN/StyleGAN put it on the weights
+(`convention="progan"`), StyleGAN2 after the activation
+(`convention="stylegan2"`). They compute the same functions up to a
+re-parameterization of the biases; each family uses its paper's convention so
+that official weights could be imported one-to-one.
+"""
+
+import math
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
+from keras_gans.layers.filters import blur_2d, downsample_2d
+from keras_gans.layers.minibatch_std import MinibatchStandardDeviation
+from keras_gans.layers.noise import stateless_noise
+from keras_gans.layers.normalization import PixelNormalization
+
+#: The message of every truncation_psi check, Python and in-graph alike.
+PSI_MESSAGE = "truncation_psi must lie in [0, 1] (NaN is rejected)"
+
+NOISE_MODES = ("random", "const", "none")
+
+
+# --------------------------------------------------------------------- sizes
+def resolution_log2(resolution, minimum=4):
+    """log2 of a power-of-two resolution >= `minimum`; a clear error otherwise.
+
+    Example:
+
+    >>> resolution_log2(32)
+    5
+    """
+    resolution = int(resolution)
+    log2 = int(round(math.log2(resolution))) if resolution > 0 else -1
+    if resolution < minimum or 2**log2 != resolution:
+        raise ValueError(
+            f"resolution must be a power of two >= {minimum} (e.g. 8, 32, 1024); "
+            f"got {resolution}."
+        )
+    return log2
+
+
+def channels_at(resolution, channel_base, channel_max):
+    """Feature maps at `resolution`: `min(channel_base // resolution, channel_max)`.
+
+    ProGAN and StyleGAN use `channel_base=16384, channel_max=512` (512 maps up
+    to 32x32, 16 at 1024x1024); StyleGAN2's config F doubles the base.
+
+    Example:
+
+    >>> [channels_at(r, 16384, 512) for r in (4, 64, 1024)]
+    [512, 256, 16]
+    """
+    return max(1, min(int(channel_base) // int(resolution), int(channel_max)))
+
+
+def gains(convention, activation="lrelu"):
+    """`(weight gain, activation gain)` of a layer under a gain convention."""
+    if activation in (None, "linear"):
+        return 1.0, 1.0
+    if convention == "progan":
+        return SQRT2, 1.0
+    if convention == "stylegan2":
+        return 1.0, SQRT2
+    raise ValueError(f"convention must be 'progan' or 'stylegan2'; got {convention!r}.")
+
+
+def equalized_conv(filters, kernel_size, convention, activation="lrelu", **kwargs):
+    """An `EqualizedConv2D` with the He gain placed by `convention`."""
+    gain, act_gain = gains(convention, activation)
+    return EqualizedConv2D(filters, kernel_size, gain=gain, activation=activation,
+                           activation_gain=act_gain, **kwargs)
+
+
+def equalized_dense(units, convention, activation="lrelu", **kwargs):
+    """An `EqualizedDense` with the He gain placed by `convention`."""
+    gain, act_gain = gains(convention, activation)
+    return EqualizedDense(units, gain=gain, activation=activation,
+                          activation_gain=act_gain, **kwargs)
+
+
+# ----------------------------------------------------------------- mapping
+def build_mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01,
+                          hidden_dim=None, normalize_latents=True, convention="progan",
+                          name="mapping"):
+    """StyleGAN's mapping network f: z -> w (Karras et al. 2019, figure 1b).
+
+    `z` is pixel-normalized (unit mean square), then `num_layers` equalized
+    fully connected layers with leaky ReLU(0.2); every layer's learning rate
+    is multiplied by `lr_multiplier` (0.01: "reduce the learning rate by two
+    orders of magnitude for the mapping network", appendix C). StyleGAN2 keeps
+    the same network.
+
+    Example:
+
+    >>> f = build_mapping_network(latent_dim=8, w_dim=8, num_layers=2)
+    >>> tuple(f.output.shape)
+    (None, 8)
+    """
+    hidden_dim = int(hidden_dim or w_dim)
+    z = keras.Input((int(latent_dim),), name="z")
+    x = PixelNormalization(name="normalize_z")(z) if normalize_latents else z
+    for i in range(int(num_layers)):
+        units = int(w_dim) if i == num_layers - 1 else hidden_dim
+        x = equalized_dense(units, convention, lr_multiplier=lr_multiplier,
+                            name=f"dense{i}")(x)
+    return keras.Model(z, x, name=name)
+
+
+# --------------------------------------------------------------- truncation
+def check_truncation_psi(psi, n=None):
+    """Validates `truncation_psi` in Python; returns it as float32 numpy (scalar or [n]).
+
+    Raises:
+        ValueError: naming the value, for psi outside [0, 1], NaN, or a
+            per-sample array whose length is not `n`.
+    """
+    values = np.asarray(psi, dtype=np.float64)
+    if values.ndim > 1 or (values.ndim == 1 and n is not None and len(values) not in (1, n)):
+        raise ValueError(
+            f"truncation_psi must be a number or one value per sample ({n}); got "
+            f"shape {values.shape}."
+        )
+    bad = ~((values >= 0.0) & (values <= 1.0))
+    if np.any(bad):
+        shown = values if values.ndim == 0 else values[bad]
+        raise ValueError(f"{PSI_MESSAGE}; got {shown.tolist()!r}.")
+    return values.astype(np.float32)
+
+
+def assert_truncation_psi(psi):
+    """`psi` with an in-graph check (same message as `check_truncation_psi`).
+
+    Works with autograph off: a `tf.debugging.Assert` under a control
+    dependency, no Python branching on tensors. NaN fails the check because
+    every comparison with NaN is false.
+    """
+    psi = tf.convert_to_tensor(psi, tf.float32)
+    ok = tf.reduce_all(tf.logical_and(psi >= 0.0, psi <= 1.0))
+    check = tf.debugging.Assert(ok, [PSI_MESSAGE + "; got", psi], summarize=16)
+    with tf.control_dependencies([check]):
+        return tf.identity(psi)
+
+
+def truncate(ws, w_avg, psi, cutoff=None):
+    """The truncation trick in W: `w_avg + psi * (w - w_avg)` for layers `< cutoff`.
+
+    Karras et al. 2019, eq. 5 (section 3.3 and appendix B): layers from
+    `cutoff` on keep their w (StyleGAN's figures use cutoff 8, i.e. only the
+    coarse and middle styles are truncated; StyleGAN2 truncates all layers,
+    `cutoff=None`). psi = 1 is the identity, psi = 0 gives `w_avg` everywhere.
+
+    Args:
+        ws: `[batch, num_ws, w_dim]`.
+        w_avg: `[w_dim]`.
+        psi: a scalar or one value per sample, `[batch]`.
+        cutoff: number of leading layers truncated; None: all.
+    """
+    ws = tf.convert_to_tensor(ws)
+    psi = tf.cast(psi, ws.dtype)
+    if psi.shape.rank == 1:
+        psi = psi[:, None, None]
+    num_ws = ws.shape[1]
+    if cutoff is not None and cutoff < num_ws:
+        mask = tf.constant([i < cutoff for i in range(num_ws)])[None, :, None]
+        psi = tf.where(mask, psi, tf.ones_like(psi))
+    w_avg = tf.cast(w_avg, ws.dtype)
+    return w_avg + psi * (ws - w_avg)
+
+
+def mix_by_crossover(ws1, ws2, crossover):
+    """Style mixing: layers `< crossover` from `ws1`, the rest from `ws2`.
+
+    Karras et al. 2019, section 3.1 ("mixing regularization"). `crossover`
+    is one int per sample, `[batch]`; 0 gives `ws2` everywhere, any value
+    >= num_ws gives `ws1` everywhere.
+    """
+    num_ws = ws1.shape[1]
+    layer = tf.range(num_ws, dtype=tf.int32)[None, :, None]
+    crossover = tf.cast(crossover, tf.int32)[:, None, None]
+    return tf.where(layer < crossover, ws1, ws2)
+
+
+def mix_by_layers(ws_base, ws_other, layers, num_ws):
+    """Layers listed in `layers` from `ws_other`, the others from `ws_base`."""
+    mask = np.zeros([num_ws], bool)
+    for i in layers:
+        if not 0 <= int(i) < num_ws:
+            raise ValueError(f"layers must lie in [0, {num_ws - 1}]; got {i}.")
+        mask[int(i)] = True
+    return tf.where(tf.constant(mask)[None, :, None], ws_other, ws_base)
+
+
+# -------------------------------------------------------------- latent paths
+def lerp(a, b, t):
+    """Linear interpolation `a + t (b - a)`."""
+    return a + (b - a) * t
+
+
+def slerp(a, b, t):
+    """Spherical interpolation between latents `a` and `b` (last axis).
+
+    The direction moves along the great circle between `a/|a|` and `b/|b|`
+    and the norm linearly, so `t = 0` and `t = 1` give `a` and `b` exactly.
+    Gaussian z lies near a sphere, where linear interpolation would pass
+    through low-norm, unlikely latents (StyleGAN's PPL in Z uses slerp).
+    Works on numpy arrays and tensors (float32 / float64).
+    """
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    t = np.asarray(t, np.float64)
+    na = np.linalg.norm(a, axis=-1, keepdims=True)
+    nb = np.linalg.norm(b, axis=-1, keepdims=True)
+    ua, ub = a / np.maximum(na, 1e-12), b / np.maximum(nb, 1e-12)
+    cos = np.clip(np.sum(ua * ub, axis=-1, keepdims=True), -1.0, 1.0)
+    omega = np.arccos(cos)
+    sin = np.sin(omega)
+    small = sin < 1e-6
+    safe = np.where(small, 1.0, sin)
+    wa = np.where(small, 1.0 - t, np.sin((1.0 - t) * omega) / safe)
+    wb = np.where(small, t, np.sin(t * omega) / safe)
+    direction = wa * ua + wb * ub
+    direction /= np.maximum(np.linalg.norm(direction, axis=-1, keepdims=True), 1e-12)
+    return (direction * lerp(na, nb, t)).astype(np.float32)
+
+
+# ------------------------------------------------------------ distribution
+def global_mean(values, axis=None):
+    """Mean over the GLOBAL batch (all replicas), identical on every replica.
+
+    A statistic, not a loss (nothing is differentiated through it): the
+    tracked average w and the path-length mean must agree across replicas,
+    or the mirrored variables they are assigned to would diverge. With
+    `axis=0` the mean is over examples only (e.g. of `[batch, w_dim]`).
+    """
+    values = tf.convert_to_tensor(values)
+    if axis is None:
+        total = tf.reduce_sum(values)
+        count = tf.cast(tf.size(values), values.dtype)
+    else:
+        total = tf.reduce_sum(values, axis=axis)
+        count = tf.cast(tf.shape(values)[axis], values.dtype)
+    ctx = tf.distribute.get_replica_context()
+    if ctx is not None and ctx.num_replicas_in_sync > 1:
+        total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
+
+
+def lazy_regularizer(step, interval, fn, zeros):
+    """`fn()` every `interval` steps (when `step % interval == 0`), else `zeros`.
+
+    StyleGAN2's lazy regularization (Karras et al. 2020, section 3.1). In a
+    graph this is a `tf.cond`, so off-steps skip the regularizer's forward
+    and backward passes entirely; gradients flow through the taken branch.
+    The cond holds no `merge_call` or optimizer update (assignments that
+    need one happen after it), so it is safe under `tf.distribute`. With
+    `interval == 1` no cond is built.
+
+    `fn` and `zeros` may return nested structures of equal shapes.
+    """
+    interval = int(interval)
+    if interval <= 1:
+        return fn()
+    due = tf.equal(tf.math.floormod(tf.cast(step, tf.int64), interval), 0)
+    return tf.cond(due, fn, lambda: zeros)
+
+
+# ---------------------------------------------------------------- noise
+def check_noise_mode(noise_mode):
+    if noise_mode not in NOISE_MODES:
+        raise ValueError(f"noise_mode must be one of {NOISE_MODES}; got {noise_mode!r}.")
+    return noise_mode
+
+
+def inject_noise(layer, x, index, noise=None, noise_mode="const", noise_seed=None):
+    """Applies the `NoiseInjection` layer `layer` (the `index`-th of its network).
+
+    * `noise`: a list of explicit noise tensors, one per noise layer (used by
+      training, which draws them from the GAN's per-replica stream);
+    * `noise_mode="random"`: per-sample noise from the integer `noise_seed`
+      (`[batch]`) with `stateless_noise`, offset by the layer index, so one
+      seed per sample drives independent noise in every layer;
+    * `"const"`: the layer's stored noise image; `"none"`: no noise.
+
+    Never graph RNG state, so an exported endpoint stays a pure function.
+    """
+    if noise is not None:
+        return layer(x, noise=noise[index])
+    if noise_mode == "none":
+        return x
+    if noise_mode == "random":
+        if noise_seed is None:
+            raise ValueError(
+                "noise_mode='random' needs noise_seed=<one integer per sample>; "
+                "this model never draws noise from hidden random state."
+            )
+        shape = tf.shape(x)
+        return layer(x, noise=stateless_noise(noise_seed, shape[1], shape[2], 1,
+                                              seed_offset=index, dtype=x.dtype))
+    return layer(x)  # the layer's "const" mode
+
+
+# ---------------------------------------------------- discriminator blocks
+@keras.saving.register_keras_serializable(package="keras_gans")
+class KarrasDownBlock(keras.layers.Layer):
+    """ProGAN / StyleGAN discriminator block: conv 3x3, conv 3x3, 2x down.
+
+    ProGAN (Karras et al. 2018, table 2): conv -> lrelu -> conv -> lrelu ->
+    2x2 average pooling. StyleGAN (2019, appendix C) low-pass filters before
+    downsampling ("bilinear" resampling): conv -> lrelu -> blur -> conv ->
+    average pooling -> bias -> lrelu, with `blur_kernel=(1, 2, 1)`.
+
+    Args:
+        filters0: channels of the first conv (this resolution's width).
+        filters1: channels of the second conv (the next resolution's width).
+        blur_kernel: None (ProGAN) or FIR taps applied before downsampling.
+    """
+
+    def __init__(self, filters0, filters1, blur_kernel=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters0 = int(filters0)
+        self.filters1 = int(filters1)
+        self.blur_kernel = None if blur_kernel is None else tuple(float(v) for v in blur_kernel)
+        self.conv0 = equalized_conv(self.filters0, 3, "progan", name="conv0")
+        if self.blur_kernel is None:
+            self.conv1 = equalized_conv(self.filters1, 3, "progan", name="conv1")
+            self.bias1 = None
+        else:
+            # The bias and activation follow the pooling (StyleGAN's order).
+            self.conv1 = EqualizedConv2D(self.filters1, 3, use_bias=False, name="conv1")
+            self.bias1 = BiasActivation(activation="lrelu", name="conv1_bias")
+
+    def build(self, input_shape):
+        _, h, w, c = input_shape
+        self.conv0.build((None, h, w, c))
+        self.conv1.build((None, h, w, self.filters0))
+        if self.bias1 is not None:
+            self.bias1.build((None, None, None, self.filters1))
+
+    def call(self, x):
+        x = self.conv0(x)
+        if self.blur_kernel is None:
+            return downsample_2d(self.conv1(x), kernel=None)
+        x = self.conv1(blur_2d(x, self.blur_kernel))
+        return self.bias1(downsample_2d(x, kernel=None))
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, _ = input_shape
+        half = (lambda n: None if n is None else n // 2)
+        return (b, half(h), half(w), self.filters1)
+
+    def get_config(self):
+        return {**super().get_config(), "filters0": self.filters0, "filters1": self.filters1,
+                "blur_kernel": None if self.blur_kernel is None else list(self.blur_kernel)}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class DiscriminatorEpilogue(keras.layers.Layer):
+    """The 4x4 head of the Karras discriminators: minibatch stddev -> conv 3x3
+    -> dense -> dense(1).
+
+    ProGAN table 2 (and StyleGAN, StyleGAN2): the minibatch standard
+    deviation (group 4, one feature map), a 3x3 conv and a 4x4 -> 1 layer (a
+    dense layer on the flattened map), each with leaky ReLU, then a linear
+    output with gain 1.
+
+    Args:
+        filters: channels of the conv and the hidden dense layer.
+        mbstd_group_size, mbstd_num_features: see `MinibatchStandardDeviation`
+            (a group size of 0 disables the layer).
+        convention: "progan" or "stylegan2" gain placement.
+    """
+
+    def __init__(self, filters, mbstd_group_size=4, mbstd_num_features=1, convention="progan",
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.mbstd_group_size = int(mbstd_group_size)
+        self.mbstd_num_features = int(mbstd_num_features)
+        self.convention = convention
+        self.mbstd = (MinibatchStandardDeviation(self.mbstd_group_size, self.mbstd_num_features,
+                                                 name="mbstd")
+                      if self.mbstd_group_size > 0 else None)
+        self.conv = equalized_conv(self.filters, 3, convention, name="conv")
+        self.dense = equalized_dense(self.filters, convention, name="dense")
+        self.out = EqualizedDense(1, gain=1.0, name="out")
+
+    def build(self, input_shape):
+        _, h, w, c = input_shape
+        extra = self.mbstd_num_features if self.mbstd is not None else 0
+        if self.mbstd is not None:
+            self.mbstd.build((None, h, w, c))
+        self.conv.build((None, h, w, c + extra))
+        self.dense.build((None, h * w * self.filters))
+        self.out.build((None, self.filters))
+
+    def call(self, x):
+        if self.mbstd is not None:
+            x = self.mbstd(x)
+        x = self.conv(x)
+        x = tf.reshape(x, [tf.shape(x)[0], -1])
+        return self.out(self.dense(x))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "mbstd_group_size": self.mbstd_group_size,
+                "mbstd_num_features": self.mbstd_num_features, "convention": self.convention}
+
+
+# ------------------------------------------------------------------ images
+def save_strip(frames, path, scale=2, gif_path=None, duration_ms=80):
+    """Saves uint8 frames `(n, H, W, C)` as one PNG strip (and a GIF).
+
+    Returns the PNG path. The GIF loops forward and back (pillow).
+    """
+    from keras_gans.utils.images import make_grid, save_image
+
+    frames = np.asarray(frames)
+    if path is not None:
+        save_image(make_grid(frames, rows=1, padding=1), path, scale=scale)
+    if gif_path is not None:
+        from PIL import Image
+
+        from keras_gans.utils.files import atomic_path
+
+        pictures = []
+        for frame in list(frames) + list(frames[-2:0:-1]):
+            array = frame[..., 0] if frame.shape[-1] == 1 else frame
+            image = Image.fromarray(array)
+            if scale != 1:
+                image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+            pictures.append(image)
+        with atomic_path(gif_path) as tmp:
+            pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:],
+                             duration=duration_ms, loop=0)
+    return path
+
+
+def style_mixing_figure(grid, padding=2, background=255):
+    """Lays out a `mix_styles` grid `(rows + 1, cols + 1, H, W, C)` as one image.
+
+    As in StyleGAN's figure 3: the top row shows the column sources, the left
+    column the row sources, the top-left cell is blank.
+    """
+    from keras_gans.utils.images import make_grid
+
+    grid = np.asarray(grid)
+    r, c = grid.shape[:2]
+    cells = grid.reshape((r * c,) + grid.shape[2:]).copy()
+    cells[0] = background
+    return make_grid(cells, rows=r, padding=padding, pad_value=background)
+
+
+def save_style_mixing_figure(grid, path, scale=2):
+    """Saves a `mix_styles` grid as a PNG laid out like StyleGAN's figure 3."""
+    from keras_gans.utils.images import save_image
+
+    return save_image(style_mixing_figure(grid), path, scale=scale)
