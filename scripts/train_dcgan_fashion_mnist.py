@@ -111,8 +111,10 @@ def main():
             PRESET, model, dataset="fashion_mnist", resolution=28,
             description=("DCGAN (Radford et al. 2016) trained on Fashion-MNIST, "
                          "28x28 grayscale, unconditional; samples from the EMA generator."),
+            # The budget actually spent (a run may be stopped and finalized early).
             recipe=f"python scripts/train_dcgan_fashion_mnist.py --recipe {args.recipe} "
-                   f"--cpu-minutes {args.cpu_minutes:g} --seed {args.seed} --publish",
+                   f"--cpu-minutes {min(args.cpu_minutes, run['cpu_seconds'] / 60):.0f} "
+                   f"--seed {args.seed} --publish",
             training={"cpu_seconds": round(run["cpu_seconds"]),
                       "wall_seconds": round(run["wall_seconds"]),
                       "epochs": run["epochs"], "steps": run["steps"],
