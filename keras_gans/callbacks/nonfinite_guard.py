@@ -26,7 +26,10 @@ def nonfinite_keys(logs, pattern="loss"):
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
-    """Stops `fit` after `patience` consecutive batches with a non-finite loss.
+    """Stops `fit` after `patience` consecutive bad batches.
+
+    A batch is bad when a logged loss is non-finite or when the model skipped
+    an update because its gradients were not finite (`skipped_steps` grew).
 
     Sets `model.stop_training` and `model.nonfinite_stop`; `GANCheckpoint`
     then keeps the last good checkpoint instead of writing a broken one.
@@ -45,12 +48,20 @@ class NonFiniteGuard(keras.callbacks.Callback):
         self.stopped_at = None
 
     def on_train_begin(self, logs=None):
+        counter = getattr(self.model, "skipped_steps", None)
+        self._skipped = None if counter is None else int(counter.numpy())
         self.bad_batches = 0
         self.stopped_at = None
         self.model.nonfinite_stop = False
 
     def on_train_batch_end(self, batch, logs=None):
         bad = nonfinite_keys(logs, self.pattern)
+        skipped = (logs or {}).get("skipped_steps")
+        if skipped is not None:
+            skipped = int(skipped)
+            if self._skipped is not None and skipped > self._skipped:
+                bad.append("gradients (update skipped)")
+            self._skipped = skipped
         if not bad:
             self.bad_batches = 0
             return

@@ -130,6 +130,11 @@ class GAN(keras.Model):
             0, dtype="int64", trainable=False, name="rng_step",
             aggregation="only_first_replica",
         )
+        # Updates skipped because their gradients were not finite (logged).
+        self.skipped_steps = keras.Variable(
+            0, dtype="int64", trainable=False, name="skipped_steps",
+            aggregation="only_first_replica",
+        )
         self._trackers = {
             name: keras.metrics.Mean(name=name) for name in self.metric_names()
         }
@@ -137,6 +142,7 @@ class GAN(keras.Model):
         self.g_optimizer = None
         self.adversarial_loss = None
         self.d_steps = 1
+        self.skip_nonfinite = True
         self._draw_index = 0
         self.built = True
 
@@ -181,7 +187,7 @@ class GAN(keras.Model):
 
     # ----------------------------------------------------------------- compile
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
-                d_steps=1, jit_compile=False, **kwargs):
+                d_steps=1, jit_compile=False, skip_nonfinite=True, **kwargs):
         """Configures both players.
 
         Args:
@@ -193,6 +199,9 @@ class GAN(keras.Model):
             d_steps: discriminator updates per generator update.
             jit_compile: compile `train_step` with XLA. On CPU it helps large
                 convolutions and can slow small models: measure per model.
+            skip_nonfinite: skip (in-graph) any update whose gradients are not
+                all finite, on every replica alike, and count it in the
+                `skipped_steps` log.
             **kwargs: family options (see each family's `compile`) and Keras's
                 `steps_per_execution`, `run_eagerly`.
         """
@@ -214,6 +223,7 @@ class GAN(keras.Model):
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be >= 1; got {d_steps}.")
         self.d_steps = int(d_steps)
+        self.skip_nonfinite = bool(skip_nonfinite)
         # The Keras optimizer slot stays empty: both optimizers live on the
         # model under their own names and are saved and restored as such.
         super().compile(optimizer=None, jit_compile=jit_compile, **keras_kwargs)
@@ -246,6 +256,7 @@ class GAN(keras.Model):
             "loss": self.adversarial_loss.get_config(),
             "d_steps": self.d_steps,
             "jit_compile": bool(self.jit_compile),
+            "skip_nonfinite": self.skip_nonfinite,
             **self.compile_options(),
         }
 
@@ -468,8 +479,46 @@ class GAN(keras.Model):
         return reduce_per_example(value)
 
     def _apply(self, optimizer, loss, tape, variables):
+        """Applies the gradients of `loss`, skipping non-finite updates.
+
+        A skipped update leaves the weights and the optimizer's state (slots,
+        iterations) untouched. BatchNorm moving statistics are updated by the
+        forward pass itself, so a batch with NaN inputs still turns D's moving
+        statistics into NaN; they are unused in training (D runs in training
+        mode) and never exported, and `NonFiniteGuard` stops the run.
+        """
         grads = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(grads, variables))
+        if not self.skip_nonfinite:
+            optimizer.apply_gradients(zip(grads, variables))
+            return
+        bad = tf.add_n([tf.reduce_sum(tf.cast(~tf.math.is_finite(g), tf.int32))
+                        for g in grads if g is not None])
+
+        def apply():
+            optimizer.apply_gradients(zip(grads, variables))
+
+        ctx = tf.distribute.get_replica_context()
+        if not tf.distribute.has_strategy() or ctx is None:
+            tf.cond(bad == 0, apply, lambda: None)
+            self.skipped_steps.assign_add(tf.cast(bad > 0, tf.int64))
+            return
+        # All replicas must take the same branch: agree on the flag first.
+        # The cond must run in the cross-replica context, because
+        # apply_gradients calls merge_call, which a cond branch in a replica
+        # context cannot (the pattern of Keras's LossScaleOptimizer).
+        bad = ctx.all_reduce(tf.distribute.ReduceOp.SUM, bad)
+
+        def cross_replica(strategy, grads, bad):
+            ok = strategy.experimental_local_results(bad)[0] == 0
+
+            def apply_all():
+                strategy.extended.call_for_each_replica(
+                    lambda g: optimizer.apply_gradients(zip(g, variables)), args=(grads,))
+
+            tf.cond(ok, apply_all, lambda: None)
+
+        ctx.merge_call(cross_replica, args=(grads, bad))
+        self.skipped_steps.assign_add(tf.cast(bad > 0, tf.int64))
 
     def _discriminator_update(self, real, fake, labels=None):
         variables = self.discriminator.trainable_variables
@@ -561,8 +610,15 @@ class GAN(keras.Model):
     def _update_trackers(self, logs):
         for name, tracker in self._trackers.items():
             if name in logs:
-                tracker.update_state(tf.reduce_mean(logs[name]))
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+                value = tf.reduce_mean(tf.cast(logs[name], tf.float32))
+                finite = tf.math.is_finite(value)
+                # A skipped non-finite step must not poison the epoch's mean;
+                # it shows in `skipped_steps` instead.
+                tracker.update_state(tf.where(finite, value, 0.0),
+                                     sample_weight=tf.cast(finite, tf.float32))
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        results["skipped_steps"] = self.skipped_steps
+        return results
 
     @property
     def metrics(self):

@@ -107,3 +107,25 @@ def test_time_budget_stops_training():
     history = gan.fit(dataset(), epochs=5, verbose=0, callbacks=[budget])
     assert budget.exhausted and len(history.history["d_loss"]) == 1
     assert int(gan.g_optimizer.iterations.numpy()) == 1
+
+
+def test_nonfinite_gradients_are_skipped_and_counted():
+    gan = tiny_gan()
+    x = np.tanh(np.random.default_rng(0).standard_normal((8, 28, 28, 1))).astype("float32")
+    x[1] = np.nan  # poisons the first batch's D gradients
+    d0 = [v.numpy() for v in gan.discriminator.trainable_variables]
+    history = gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(4), epochs=1, verbose=0)
+    assert history.history["skipped_steps"] == [1]
+    assert int(gan.d_optimizer.iterations.numpy()) == 1  # the second batch's update only
+    assert all(np.isfinite(v.numpy()).all() for v in gan.generator.weights)
+    assert all(np.isfinite(v.numpy()).all() for v in gan.discriminator.trainable_variables)
+    assert any(not np.array_equal(a, b.numpy())
+               for a, b in zip(d0, gan.discriminator.trainable_variables))
+    assert np.isfinite(history.history["d_loss"][0])
+
+
+def test_guard_stops_after_consecutive_skips():
+    gan = tiny_gan()
+    guard = NonFiniteGuard(patience=2, verbose=0)
+    gan.fit(dataset(n=16, value=np.nan), epochs=1, verbose=0, callbacks=[guard])
+    assert guard.stopped_at == 1 and gan.nonfinite_stop
