@@ -17,3 +17,4 @@ from keras_gans import models  # noqa: E402,F401
 from keras_gans import callbacks  # noqa: E402,F401
 from keras_gans import export  # noqa: E402,F401
 from keras_gans import zoo  # noqa: E402,F401
+from keras_gans import metrics  # noqa: E402,F401

@@ -125,9 +125,13 @@ def cmd_train(args):
         print(f"{out} already trained for {initial_epoch} >= {args.epochs} epochs.")
     else:
         with_labels = getattr(model, "num_classes", None) is not None
+        # Resume where the data stream stood: a Keras epoch may be shorter than
+        # a pass over the data (--steps-per-epoch), so locate the global step.
+        batches_per_pass = len(images) // args.batch_size
+        data_pass, offset = divmod(initial_epoch * steps_per_epoch, batches_per_pass)
         ds = data.from_arrays(images, labels if with_labels else None,
                               batch_size=args.batch_size, seed=args.seed,
-                              epoch=initial_epoch, repeat=True)
+                              epoch=data_pass, repeat=True).skip(offset)
         cbs = [
             kg_callbacks.NonFiniteGuard(patience=args.nonfinite_patience),
             kg_callbacks.SampleGrid(os.path.join(out, "samples"), num_samples=64,

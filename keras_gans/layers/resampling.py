@@ -1,12 +1,12 @@
 """Upsampling layers.
 
 `SubPixelConv2DTranspose` computes exactly what
-`keras.layers.Conv2DTranspose(strides=s, padding="same")` computes, as one
-stride-1 convolution with `s * s` times the output channels followed by
-`tf.nn.depth_to_space` (Shi et al. 2016, "Is the deconvolution layer the same
-as a convolutional layer?"). On CPU a plain convolution is much faster than
-the transposed convolution kernel, and the stride-1 form never multiplies by
-the zeros a transposed convolution inserts between input pixels.
+`keras.layers.Conv2DTranspose(strides=s, padding="same")` computes, with
+stride-1 convolutions followed by `tf.nn.depth_to_space` (Shi et al. 2016,
+"Is the deconvolution layer the same as a convolutional layer?"). On CPU a
+plain convolution is much faster than the transposed convolution kernel, and
+the stride-1 form never multiplies by the zeros a transposed convolution
+inserts between input pixels.
 
 Derivation (one spatial axis; the two axes are independent). TensorFlow
 defines a stride-`s` "same" transposed convolution as the gradient of a
@@ -17,18 +17,18 @@ input pixel `y[i]` through tap `t` to output pixel `o = s*i + t - p`:
 
     out[o] = sum over (i, t) with s*i + t - p == o of y[i] * w[t]
 
-Write `o = s*a + b - c` with phase `b` in `[0, s)` and a fixed shift `c` in
-`[0, s)`. Tap `t` then contributes to phase `b == (t + c - p) mod s` only,
-reading `y[a + d]` with `d = (b - c + p - t) / s`. So every phase is a
-stride-1 correlation of `y` with `ceil(k / s)`-ish taps over a window of
-offsets `d` that is the same for all phases: stacking the phases along the
-channel axis gives one convolution with `s` output channels per filter and
-axis, and `depth_to_space` interleaves them back into output pixels. The
-shift `c` is chosen to make that window as small as possible (for `k = 4`,
-`s = 2` it shrinks the window from 3 to 2 taps per axis at the price of one
-extra row and column that are cropped away).
+Split the output into phases, `o = s*a + b` with `b` in `[0, s)`. Tap `t`
+contributes to phase `b == (t - p) mod s` only, reading `y[a + d]` with
+`d = (b + p - t) / s`. So phase `b` is a stride-1 correlation of `y` with the
+taps `t = b + p - s*d` over its own window of offsets `d`, and
+`depth_to_space` interleaves the phases back into output pixels when they
+are stacked along the channel axis in `(row phase, column phase, filter)`
+order. Each phase gets a convolution with exactly its own taps, so no
+multiply is wasted; phases whose windows coincide (e.g. all of them when
+`k` is a multiple of `2 * s`) share one convolution with their kernels
+stacked along the output channels.
 
-The backward pass is not autodiff through that stride-1 convolution: its
+The backward pass is not autodiff through those stride-1 convolutions: their
 input gradient would be a stride-1 transposed convolution, i.e. the slow
 kernel again. Instead the layer supplies the gradients of the transposed
 convolution itself (a strided convolution for the input, a filter gradient
@@ -44,43 +44,67 @@ from keras import constraints
 from keras import initializers
 from keras import regularizers
 
+# Below this many filters the forward pass uses TensorFlow's own transposed
+# convolution: convolutions with only a few output channels (e.g. the RGB or
+# grayscale output layer of a generator) keep the CPU's vector units idle,
+# and the native kernel was faster on such shapes. Results are identical
+# either way; only speed differs.
+_NATIVE_BELOW_FILTERS = 16
 
-def _axis_plan(kernel_size, stride):
-    """How one spatial axis of the transposed convolution is decomposed.
 
-    Returns `(taps, pad_before, pad_after, shift)`, where `taps[u, b]` is the
-    index into the transposed-convolution kernel used by window position `u`
-    of phase `b` (or `kernel_size`, meaning "no tap, use zero"), the input is
-    padded by `pad_before` / `pad_after` for a "valid" stride-1 convolution,
-    and the interleaved result is cropped by `shift` at the start.
+def _axis_phases(kernel_size, stride):
+    """The stride-1 correlation each output phase of one axis computes.
+
+    Returns one `(taps, (pad_before, pad_after))` per phase `b` in
+    `[0, stride)`: window position `u` of phase `b` applies kernel tap
+    `taps[u]` (or nothing when `taps[u] == kernel_size`, which indexes a zero
+    appended to the kernel), and the input is zero-padded so that a "valid"
+    correlation yields exactly the input's length.
     """
     k, s = kernel_size, stride
     # Leading padding of the "same" forward convolution that this transposed
     # convolution is the gradient of (input size s * H, output size H).
-    p = max(k - s, 0) // 2
+    p = (max(k - s, 0) + 1) // 2
+    phases = []
+    for b in range(s):
+        offsets = [(b + p - t) // s for t in range(k) if (t - p - b) % s == 0]
+        # Keep offset 0 in the window so that neither padding is negative.
+        # This only adds zero taps when k < s (phases with no tap at all).
+        lo, hi = min(offsets + [0]), max(offsets + [0])
+        taps = [b + p - s * d for d in range(lo, hi + 1)]
+        taps = np.array([t if 0 <= t < k else k for t in taps])
+        # Output a reads y[a + lo] .. y[a + hi]: pad -lo before, hi after.
+        phases.append((taps, (-lo, hi)))
+    return phases
 
-    best = None
-    for c in range(s):
-        # Tap t belongs to phase b = (t + c - p) mod s and reads offset d.
-        offsets = [((t + c - p) % s - c + p - t) // s for t in range(k)]
-        # Keep offset 0 in the window so that the paddings are never
-        # negative, even when k < s leaves phases without any tap.
-        lo, hi = min(min(offsets), 0), max(max(offsets), 0)
-        # Smallest window wins; on a tie prefer c == 0, which needs no crop.
-        if best is None or hi - lo < best[1] - best[0]:
-            best = (lo, hi, c)
-    lo, hi, c = best
 
-    taps = np.full((hi - lo + 1, s), k, dtype=np.int64)
-    for u in range(hi - lo + 1):
-        for b in range(s):
-            t = b - c + p - s * (lo + u)
-            if 0 <= t < k:
-                taps[u, b] = t
-    # The valid convolution yields rows a = 0 .. H - 1 (plus one more when
-    # c > 0, since output row o = s*a + b - c then reaches into block H).
-    # Row a reads y[a + lo] .. y[a + hi], hence the paddings.
-    return taps, -lo, hi + (1 if c else 0), c
+def _conv_groups(kernel_size, strides):
+    """Groups the 2D output phases into stride-1 convolutions.
+
+    Returns a list of `(index, paddings)` in phase order, where `index` has
+    shape `(Kh, Kw, num_phases)` and holds flat indices into the
+    `(kh * kw + 1)`-row kernel whose last row is zero, and `paddings` is the
+    explicit padding for `tf.nn.conv2d`.
+    """
+    (kh, kw), s = kernel_size, strides[0]
+    rows, cols = _axis_phases(kh, s), _axis_phases(kw, s)
+    phases = []  # In (row phase, column phase) order, as depth_to_space needs.
+    for taps_h, pad_h in rows:
+        for taps_w, pad_w in cols:
+            valid = (taps_h[:, None] < kh) & (taps_w[None, :] < kw)
+            index = np.where(valid, taps_h[:, None] * kw + taps_w[None, :], kh * kw)
+            phases.append((index, [[0, 0], list(pad_h), list(pad_w), [0, 0]]))
+    # Consecutive phases with the same window share a convolution (all of
+    # them when both axes' windows coincide, one per row phase when only the
+    # columns' do). Keeping runs consecutive keeps the channel order that
+    # depth_to_space expects without any shuffling.
+    groups = []
+    for index, paddings in phases:
+        if groups and groups[-1][1] == paddings:
+            groups[-1][0].append(index)
+        else:
+            groups.append(([index], paddings))
+    return [(np.stack(indices, axis=-1), paddings) for indices, paddings in groups]
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -89,16 +113,21 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
 
     A drop-in replacement for
     `keras.layers.Conv2DTranspose(filters, kernel_size, strides, padding="same")`
-    that gives the same outputs (up to float rounding) but runs as one
-    stride-1 convolution with `strides**2 * filters` output channels followed
-    by `tf.nn.depth_to_space`, which is considerably faster on CPU.
+    that gives the same outputs (up to float rounding) but computes the
+    forward pass as stride-1 convolutions (one per output phase, each with
+    exactly that phase's taps, or a single one with `strides**2 * filters`
+    output channels when all phases share a window) followed by
+    `tf.nn.depth_to_space`, which is faster on CPU. The backward pass runs
+    the same ops as `Conv2DTranspose`'s. With fewer than 16 filters the
+    forward pass uses the native transposed convolution, which is faster
+    for so few output channels.
 
     The `kernel` weight has the shape and layout of `Conv2DTranspose`'s
     kernel, `kernel_size + (filters, input_channels)`, and `bias` is
     `(filters,)`, so weights move freely between the two layers with
-    `get_weights()` / `set_weights()`. The stride-1 kernel is rearranged from
-    `kernel` at every call (a small gather), so training, regularizers and
-    constraints all see the transposed-convolution kernel.
+    `get_weights()` / `set_weights()`. The stride-1 kernels are gathered from
+    `kernel` at every call (cheap next to the convolution), so training,
+    regularizers and constraints all see the transposed-convolution kernel.
 
     Only `padding="same"`, equal strides of at least 2 on both axes and
     `data_format="channels_last"` are supported; anything else raises a
@@ -209,16 +238,7 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
 
         # The decomposition depends only on kernel size and stride, so it is
         # worked out once, in numpy, and baked into the graph as constants.
-        s = self.strides[0]
-        taps_h, top, bottom, self._shift_h = _axis_plan(self.kernel_size[0], s)
-        taps_w, left, right, self._shift_w = _axis_plan(self.kernel_size[1], s)
-        self._paddings = [[0, 0], [top, bottom], [left, right], [0, 0]]
-        # Flat index into the (kh * kw + 1)-row kernel whose last row is zero:
-        # [u, v, bh, bw] -> tap of window position (u, v) for phase (bh, bw).
-        kh, kw = self.kernel_size
-        valid = (taps_h[:, None, :, None] < kh) & (taps_w[None, :, None, :] < kw)
-        flat = taps_h[:, None, :, None] * kw + taps_w[None, :, None, :]
-        self._gather_index = np.where(valid, flat, kh * kw).astype(np.int32)
+        self._conv_groups = _conv_groups(self.kernel_size, self.strides)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
@@ -250,46 +270,51 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
         else:
             self.bias = None
 
-    def _phase_kernel(self, kernel):
-        """The stride-1 kernel, `(Kh, Kw, in_channels, s * s * filters)`."""
+    def _subpixel_conv_transpose(self, inputs, kernel):
+        """The forward pass: stride-1 convolutions and depth_to_space."""
         kh, kw, filters, in_channels = kernel.shape
-        s = self.strides[0]
         rows = tf.reshape(kernel, (kh * kw, filters, in_channels))
         rows = tf.concat([rows, tf.zeros_like(rows[:1])], axis=0)
-        index = self._gather_index
-        kernel = tf.gather(rows, index.reshape(-1), axis=0)
-        kernel = tf.reshape(kernel, index.shape + (filters, in_channels))
-        # depth_to_space reads output pixel (s*a + bh, s*b + bw), channel f,
-        # from channel (bh * s + bw) * filters + f of pixel (a, b).
-        kernel = tf.transpose(kernel, (0, 1, 5, 2, 3, 4))
-        return tf.reshape(kernel, index.shape[:2] + (in_channels, s * s * filters))
+        outputs = []
+        for index, paddings in self._conv_groups:
+            # (Kh, Kw, phases, filters, in) -> (Kh, Kw, in, phases * filters).
+            phase_kernel = tf.gather(rows, index.reshape(-1), axis=0)
+            phase_kernel = tf.reshape(phase_kernel, index.shape + (filters, in_channels))
+            phase_kernel = tf.transpose(phase_kernel, (0, 1, 4, 2, 3))
+            phase_kernel = tf.reshape(
+                phase_kernel, index.shape[:2] + (in_channels, index.shape[2] * filters)
+            )
+            outputs.append(tf.nn.conv2d(inputs, phase_kernel, strides=1, padding=paddings))
+        outputs = outputs[0] if len(outputs) == 1 else tf.concat(outputs, axis=-1)
+        # depth_to_space writes channel (bh * s + bw) * filters + f of pixel
+        # (a, c) to channel f of output pixel (s*a + bh, s*c + bw).
+        return tf.nn.depth_to_space(outputs, self.strides[0])
 
     def _conv_transpose(self, inputs, kernel):
         """`conv2d_transpose(inputs, kernel)` ("same"), differentiably."""
         s = self.strides[0]
-        shift_h, shift_w = self._shift_h, self._shift_w
+        strides = [1, s, s, 1]
 
         @tf.custom_gradient
         def conv_transpose(inputs, kernel):
-            outputs = tf.nn.conv2d(
-                inputs, self._phase_kernel(kernel), strides=1, padding=self._paddings
-            )
-            outputs = tf.nn.depth_to_space(outputs, s)
-            if shift_h or shift_w:
+            if self.filters < _NATIVE_BELOW_FILTERS:
                 shape = tf.shape(inputs)
-                outputs = outputs[
-                    :, shift_h : shift_h + s * shape[1], shift_w : shift_w + s * shape[2], :
-                ]
+                output_shape = tf.stack([shape[0], s * shape[1], s * shape[2], self.filters])
+                outputs = tf.nn.conv2d_transpose(
+                    inputs, kernel, output_shape, strides, padding="SAME"
+                )
+            else:
+                outputs = self._subpixel_conv_transpose(inputs, kernel)
 
             def grad(upstream):
-                # Autodiff through the stride-1 convolution would compute the
-                # input gradient with a stride-1 *transposed* convolution, the
-                # slow CPU kernel this layer exists to avoid. The gradients of
-                # a transposed convolution are a plain strided convolution
-                # (input) and a filter gradient (kernel); these are exactly
-                # the ops Conv2DTranspose's own backward pass runs, and they
-                # are differentiable again for higher-order gradients.
-                strides = [1, s, s, 1]
+                # Autodiff through the stride-1 convolutions would compute
+                # the input gradient with stride-1 *transposed* convolutions,
+                # the slow CPU kernel this layer exists to avoid. The
+                # gradients of a transposed convolution are a plain strided
+                # convolution (input) and a filter gradient (kernel); these
+                # are exactly the ops Conv2DTranspose's own backward pass
+                # runs, and they are differentiable again for higher-order
+                # gradients.
                 d_inputs = tf.nn.conv2d(upstream, kernel, strides=strides, padding="SAME")
                 d_kernel = tf.raw_ops.Conv2DBackpropFilter(
                     input=upstream,
@@ -349,8 +374,8 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
 
 def _pair(value, name):
     """`value` as a tuple of two ints; a single int is used for both axes."""
-    if isinstance(value, int):
-        return (value, value)
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
     try:
         pair = tuple(int(v) for v in value)
     except TypeError:

@@ -155,8 +155,8 @@ def fid_from_features(real_features, fake_features):
 
     >>> import numpy as np
     >>> x = np.random.default_rng(0).normal(size=(500, 4))
-    >>> round(fid_from_features(x, x), 6)
-    0.0
+    >>> abs(fid_from_features(x, x)) < 1e-9  # a set against itself
+    True
     """
     real = check_features(real_features, "real_features", min_samples=2)
     fake = check_features(fake_features, "fake_features", min_samples=2)
@@ -174,8 +174,8 @@ def fid_from_images(feature_fn, real_images, fake_images, batch_size=250, num_sa
     >>> import numpy as np
     >>> flat = lambda x: x.reshape(len(x), -1)
     >>> x = np.random.default_rng(0).uniform(-1, 1, (64, 2, 2, 1))
-    >>> round(fid_from_images(flat, x, x), 6)
-    0.0
+    >>> abs(fid_from_images(flat, x, x)) < 1e-9
+    True
     """
     real = compute_features(feature_fn, real_images, batch_size, num_samples, "real_images")
     fake = compute_features(feature_fn, fake_images, batch_size, num_samples, "fake_images")
@@ -204,8 +204,8 @@ def intra_class_fid(real_features, real_labels, fake_features, fake_labels, clas
     >>> rng = np.random.default_rng(0)
     >>> x, y = rng.normal(size=(200, 3)), np.repeat([0, 1], 100)
     >>> mean, per_class = intra_class_fid(x, y, x, y)
-    >>> round(mean, 6), sorted(per_class)
-    (0.0, [0, 1])
+    >>> abs(mean) < 1e-9, sorted(per_class)
+    (True, [0, 1])
     """
     real = check_features(real_features, "real_features", min_samples=2)
     fake = check_features(fake_features, "fake_features", min_samples=2)

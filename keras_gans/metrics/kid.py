@@ -58,7 +58,8 @@ def kid_from_features(real_features, fake_features, n_subsets=100, subset_size=1
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> mean, std = kid_from_features(rng.normal(size=(200, 8)), rng.normal(size=(200, 8)), n_subsets=10)
+    >>> x, y = rng.normal(size=(200, 8)), rng.normal(size=(200, 8))
+    >>> mean, std = kid_from_features(x, y, n_subsets=10)
     >>> abs(mean) < 0.05
     True
     """

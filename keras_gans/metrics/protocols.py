@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from keras_gans.data.validation import to_uint8
+from keras_gans.data.validation import to_uint8, validate_images
 from keras_gans.metrics import density_coverage as dc_module
 from keras_gans.metrics import fid as fid_module
 from keras_gans.metrics import inception_score as is_module
@@ -223,10 +223,20 @@ def _real_outputs(split, num_real, extractor, prob_extractor, batch_size, subset
     return _REAL_CACHE[key]
 
 
+def _quantize(batch):
+    """Rounds a generated float batch in [-1, 1] to 8 bits (uint8 passes through)."""
+    batch = np.asarray(batch)
+    if batch.dtype == np.uint8:
+        return batch
+    # Check first: rounding would silently clip a generator that leaves [-1, 1].
+    validate_images(batch, name="generated images", value_range=(-1.0 - 1e-3, 1.0 + 1e-3))
+    return to_uint8(batch)
+
+
 def _generated_outputs(generate_fn, n, seed, extractor, prob_extractor, keep_images,
                        batch_size, generate_batch_size, labels=None):
     shape = {}
-    quantized = (to_uint8(b) for b in generated_batches(
+    quantized = (_quantize(b) for b in generated_batches(
         generate_fn, n, generate_batch_size, seed, labels=labels))
     out = compute_features(_outputs_fn(extractor, prob_extractor, keep_images, shape),
                            quantized, batch_size, name="generated images")
@@ -265,7 +275,8 @@ def compute_protocol_values(protocol, gen, real=None, seed=0):
     if m == "fid":
         return {"fid": fid_module.fid_from_features(real["features"], gen["features"])}, "fid"
     if m == "kid":
-        mean, std = kid_module.kid_from_features(real["features"], gen["features"], seed=seed, **opts)
+        mean, std = kid_module.kid_from_features(real["features"], gen["features"], seed=seed,
+                                                 **opts)
         return {"kid": mean, "kid_std": std}, "kid"
     if m == "is":
         mean, std = is_module.inception_score_from_probs(_softmax(gen["logits"]), **opts)
@@ -277,8 +288,8 @@ def compute_protocol_values(protocol, gen, real=None, seed=0):
         d, c = dc_module.density_coverage_from_features(real["features"], gen["features"], **opts)
         return {"density": d, "coverage": c}, "density"
     if m == "modes":
-        result = modes_module.mode_coverage_from_probs(_softmax(gen["logits"]), _softmax(real["logits"]),
-                                            **opts)
+        result = modes_module.mode_coverage_from_probs(
+            _softmax(gen["logits"]), _softmax(real["logits"]), **opts)
         return {"classes_covered": result["classes_covered"], "num_classes":
                 result["num_classes"], "kl": result["kl"]}, "classes_covered"
     if m == "msssim":

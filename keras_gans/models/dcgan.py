@@ -18,7 +18,14 @@ import keras
 from keras_gans.models.base import GAN
 from keras_gans.models.registry import register_family
 
-_INIT = keras.initializers.RandomNormal(stddev=0.02)
+
+
+def _init():
+    # A new initializer per layer, created when the model is built: an
+    # unseeded Keras initializer draws its seed when constructed, so a
+    # module-level instance would give every same-shaped layer the same
+    # weights and ignore keras.utils.set_random_seed.
+    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def base_resolution(resolution):
@@ -40,10 +47,10 @@ def _upsample_layer(filters, kernel_size, fast, name, use_bias=False):
         from keras_gans.layers.resampling import SubPixelConv2DTranspose
 
         return SubPixelConv2DTranspose(filters, kernel_size, strides=2, padding="same",
-                                       use_bias=use_bias, kernel_initializer=_INIT,
+                                       use_bias=use_bias, kernel_initializer=_init(),
                                        name=name)
     return keras.layers.Conv2DTranspose(filters, kernel_size, strides=2, padding="same",
-                                        use_bias=use_bias, kernel_initializer=_INIT,
+                                        use_bias=use_bias, kernel_initializer=_init(),
                                         name=name)
 
 
@@ -70,7 +77,7 @@ def build_dcgan_generator(resolution=28, channels=1, latent_dim=100, width=64,
     size, stages = base_resolution(resolution)
     z = keras.Input((latent_dim,), name="z")
     top = width * 2 ** (stages - 1)
-    x = keras.layers.Dense(size * size * top, use_bias=False, kernel_initializer=_INIT,
+    x = keras.layers.Dense(size * size * top, use_bias=False, kernel_initializer=_init(),
                            name="project")(z)
     x = keras.layers.Reshape((size, size, top), name="reshape")(x)
     x = _batch_norm("project_bn")(x)
@@ -124,13 +131,13 @@ def build_dcgan_discriminator(resolution=28, channels=1, width=64, kernel_size=5
     for i in range(stages):
         norm = None if i == 0 else _normalization(normalization, f"down{i}_bn")
         x = wrap(keras.layers.Conv2D(width * 2 ** i, kernel_size, strides=2, padding="same",
-                                     use_bias=norm is None, kernel_initializer=_INIT,
+                                     use_bias=norm is None, kernel_initializer=_init(),
                                      name=f"down{i}"))(x)
         if norm is not None:  # no normalization on D's input layer
             x = norm(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    logits = wrap(keras.layers.Dense(1, kernel_initializer=_INIT, dtype="float32",
+    logits = wrap(keras.layers.Dense(1, kernel_initializer=_init(), dtype="float32",
                                      name="logit"))(x)
     return keras.Model(images, logits, name=name)
 
