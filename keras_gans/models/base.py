@@ -73,7 +73,9 @@ class GAN(keras.Model):
         latent_dim: size of z; default: the generator's input size.
         ema_decay: when set (e.g. 0.999), keep `generator_ema`, an
             exponential moving average of the generator's weights (moving
-            statistics copied), used by `generate`, `sample` and export.
+            statistics copied), used by `generate`, `sample` and export. The
+            decay ramps up as min(ema_decay, (1 + n) / (10 + n)) over the
+            first generator updates n.
         seed: seed of the latent and noise streams.
         num_classes: number of classes for conditional families, else None.
 
@@ -184,6 +186,14 @@ class GAN(keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+    def load_own_variables(self, store):
+        # Files written before `skipped_steps` existed hold only `rng_step`;
+        # they load with the skip counter at 0.
+        if len(store.keys()) == 1:
+            self.rng_step.assign(store["0"])
+            return
+        super().load_own_variables(store)
 
     # ----------------------------------------------------------------- compile
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
@@ -552,7 +562,10 @@ class GAN(keras.Model):
     def update_ema(self):
         if self.generator_ema is None:
             return
-        decay = self.ema_decay
+        # Ramp the decay up as TF's ExponentialMovingAverage(num_updates) does:
+        # early on, a 0.999 average would mostly remember the random init.
+        n = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + n) / (10.0 + n))
         targets, values = [], []
         for ema_var, var in zip(self.generator_ema.weights, self.generator.weights):
             targets.append(ema_var)

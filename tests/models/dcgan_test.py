@@ -96,3 +96,23 @@ def test_uncompiled_step_says_compile():
     gan = DCGAN(width=4, latent_dim=8)
     with pytest.raises(RuntimeError, match="compile"):
         gan.generator_step(2)
+
+
+def test_ema_follows_the_ramped_formula():
+    import tensorflow as tf
+
+    gan = DCGAN(width=4, latent_dim=8, ema_decay=0.999)
+    gan.compile()
+    ema0 = [w.numpy() for w in gan.generator_ema.weights]
+    x = np.zeros((4, 28, 28, 1), np.float32)
+    gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(4), epochs=1, verbose=0)
+    decay = min(0.999, 2.0 / 11.0)  # after the first G update, n = 1
+    checked = 0
+    for e0, ema, g in zip(ema0, gan.generator_ema.weights, gan.generator.weights):
+        if g.trainable:
+            np.testing.assert_allclose(ema.numpy(), decay * e0 + (1 - decay) * g.numpy(),
+                                       atol=1e-6)
+            checked += 1
+        else:  # moving statistics are copied, not averaged
+            np.testing.assert_array_equal(ema.numpy(), g.numpy())
+    assert checked == len(gan.generator.trainable_weights) > 0
