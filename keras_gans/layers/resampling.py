@@ -64,7 +64,7 @@ def _axis_phases(kernel_size, stride):
     k, s = kernel_size, stride
     # Leading padding of the "same" forward convolution that this transposed
     # convolution is the gradient of (input size s * H, output size H).
-    p = (max(k - s, 0) + 1) // 2
+    p = max(k - s, 0) // 2
     phases = []
     for b in range(s):
         offsets = [(b + p - t) // s for t in range(k) if (t - p - b) % s == 0]

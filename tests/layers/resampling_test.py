@@ -4,16 +4,21 @@ Every numerical test compares against `keras.layers.Conv2DTranspose` with the
 same weights, so a wrong index mapping cannot pass.
 """
 
-import math
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import keras
-from keras_gans.layers.resampling import SubPixelConv2DTranspose, _axis_plan
+from keras_gans.layers import resampling
+from keras_gans.layers.resampling import SubPixelConv2DTranspose
 
 TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
+
+
+@pytest.fixture(autouse=True)
+def subpixel_for_few_filters(monkeypatch):
+    """Tests use few filters; make them exercise the sub-pixel forward pass."""
+    monkeypatch.setattr(resampling, "_NATIVE_BELOW_FILTERS", 1)
 
 
 def make_pair(rng, filters, kernel_size, input_shape, strides=2, dtype="float32", **kwargs):
@@ -53,7 +58,7 @@ def assert_same_as_reference(new, ref, x, dtype, rng):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("kernel_size", [3, 4, 5, (3, 4), (5, 2)])
+@pytest.mark.parametrize("kernel_size", [3, 4, 5, 6, (3, 4), (5, 2)])
 def test_matches_conv2d_transpose(rng, kernel_size, dtype):
     new, ref = make_pair(rng, 4, kernel_size, (2, 5, 6, 3), dtype=dtype)
     x = rng.normal(size=(2, 5, 6, 3)).astype(dtype)
@@ -65,6 +70,15 @@ def test_matches_conv2d_transpose_other_strides(rng, strides, kernel_size):
     new, ref = make_pair(rng, 2, kernel_size, (1, 3, 4, 2), strides=strides, dtype="float64")
     x = rng.normal(size=(1, 3, 4, 2))
     assert_same_as_reference(new, ref, x, "float64", rng)
+
+
+def test_few_filters_use_native_forward_pass(rng, monkeypatch):
+    monkeypatch.setattr(resampling, "_NATIVE_BELOW_FILTERS", 16)
+    new, ref = make_pair(rng, 3, 5, (2, 4, 3, 2))
+    x = rng.normal(size=(2, 4, 3, 2)).astype("float32")
+    graph = tf.function(new).get_concrete_function(x).graph
+    assert "Conv2DBackpropInput" in {op.type for op in graph.get_operations()}
+    assert_same_as_reference(new, ref, x, "float32", rng)
 
 
 def test_activation_without_bias(rng):
@@ -125,10 +139,11 @@ def test_jit_compile_and_dynamic_shapes(rng):
     dynamic = tf.function(step(new), input_signature=spec)
     compiled = tf.function(step(new), jit_compile=True)
     reference = tf.function(step(ref))
-    for shape in [(1, 3, 5, 2), (3, 4, 4, 2)]:
+    # XLA compiles per input shape, so it gets only the first (the slow part).
+    for shape, fns in [((1, 3, 5, 2), (dynamic, compiled)), ((3, 4, 4, 2), (dynamic,))]:
         x = tf.constant(rng.normal(size=shape), tf.float32)
         want = reference(x)
-        for fn in (dynamic, compiled):
+        for fn in fns:
             for got, w in zip(fn(x), want):
                 np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-5)
 
@@ -202,13 +217,23 @@ def test_unsupported_arguments_raise(kwargs, message):
 
 
 @pytest.mark.parametrize("stride", [2, 3, 4])
-@pytest.mark.parametrize("kernel_size", range(1, 8))
-def test_phase_kernel_has_no_wasted_taps(kernel_size, stride):
-    # Each output phase uses at most ceil(k / s) taps per axis, so that is the
-    # smallest possible stride-1 window; the plan must not exceed it.
-    taps, pad_before, pad_after, shift = _axis_plan(kernel_size, stride)
-    assert taps.shape == (math.ceil(kernel_size / stride), stride)
-    # Every kernel tap is used exactly once.
-    used = sorted(t for t in taps.ravel() if t < kernel_size)
-    assert used == list(range(kernel_size))
-    assert pad_before >= 0 and pad_after >= 0 and 0 <= shift < stride
+@pytest.mark.parametrize("kernel_size", range(1, 9))
+def test_phases_have_no_wasted_taps(kernel_size, stride):
+    phases = resampling._axis_phases(kernel_size, stride)
+    assert len(phases) == stride
+    used = []
+    for taps, (pad_before, pad_after) in phases:
+        assert pad_before >= 0 and pad_after >= 0
+        assert len(taps) == pad_before + pad_after + 1
+        real = [t for t in taps if t < kernel_size]
+        # A window holds only real taps, except the single zero tap of a
+        # phase that has none (possible only when kernel_size < stride).
+        assert len(real) == len(taps) or (not real and len(taps) == 1)
+        used += real
+    assert sorted(used) == list(range(kernel_size))  # each tap exactly once
+
+
+@pytest.mark.parametrize("kernel_size,num_convs", [(2, 1), (3, 4), (4, 4), (6, 1), ((4, 6), 2), ((6, 4), 4)])
+def test_phases_share_a_convolution_when_windows_coincide(kernel_size, num_convs):
+    layer = SubPixelConv2DTranspose(8, kernel_size)
+    assert len(layer._conv_groups) == num_convs
