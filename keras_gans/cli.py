@@ -224,6 +224,39 @@ def cmd_zoo(args):
     return 0
 
 
+_METRIC_ALIASES = {"fid": "fid10k_test", "kid": "kid10k_test", "pr": "pr10k_test",
+                   "precision_recall": "pr10k_test", "coverage": "dc10k_test",
+                   "density_coverage": "dc10k_test", "is": "is10k", "modes": "modes10k"}
+_FEATURE_ALIASES = {"fmnist_classifier": "fashion_mnist_classifier",
+                    "fashion_mnist_classifier": "fashion_mnist_classifier",
+                    "inception": "inception"}
+
+
+def cmd_eval(args):
+    from keras_gans.metrics import evaluate, format_result
+
+    model = load_model(args.model)
+    protocols = [_METRIC_ALIASES.get(m.strip(), m.strip())
+                 for m in args.metrics.split(",") if m.strip()]
+    features = _FEATURE_ALIASES.get(args.features)
+    if features is None:
+        raise ValueError(f"--features must be one of {sorted(_FEATURE_ALIASES)}; "
+                         f"got {args.features!r}.")
+    kwargs = {"path": args.inception_graph} if args.inception_graph else None
+    results = evaluate(model, protocols=protocols, feature_network=features,
+                       num_samples=args.n, seed=args.seed, feature_kwargs=kwargs,
+                       verbose=not args.json)
+    if args.json:
+        for name, result in results.items():
+            print(json.dumps({
+                "protocol": name, "n": result.get("num_generated"),
+                "feature_network": result.get("feature_network"),
+                "feature_weights": result.get("feature_weights"),
+                "value": result["values"], "floor": result.get("floor"),
+                "note": result.get("note") or result.get("floor_note")}, default=float))
+    return 0
+
+
 def cmd_families(args):
     from keras_gans import models
 
@@ -277,6 +310,19 @@ def build_parser():
     e.add_argument("--out", required=True, help="model directory; versions go in <out>/<N>")
     e.add_argument("--version", type=int, default=None)
     e.set_defaults(fn=cmd_export)
+
+    v = sub.add_parser("eval", help="evaluate a model under named metric protocols")
+    v.add_argument("model", help="preset name, run directory or .keras file")
+    v.add_argument("--metrics", default="fid10k_test,kid10k_test,pr10k_test,dc10k_test",
+                   help="comma-separated protocols (aliases: fid, kid, pr, coverage, is, modes)")
+    v.add_argument("--features", default="fmnist_classifier",
+                   help="fmnist_classifier (offline) or inception")
+    v.add_argument("--inception-graph", default=None,
+                   help="path of the 2015-12-05 Inception graph (classify_image_graph_def.pb)")
+    v.add_argument("--n", type=int, default=None, help="override the sample count")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--json", action="store_true", help="one JSON object per metric")
+    v.set_defaults(fn=cmd_eval)
 
     z = sub.add_parser("zoo", help="list presets or show one")
     z.add_argument("action", choices=["list", "info"])

@@ -69,6 +69,9 @@ class CGAN(ConfigurableGAN):
     (3, 8, 8, 1)
     """
 
+    example_config = {"data_shape": (8, 8, 1), "latent_dim": 4, "width": 4, "num_classes": 3,
+                      "ema_decay": 0.5}
+
     def __init__(self, data_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                  architecture=None, width=64, embedding_dim=None,
                  discriminator_conditioning="input", generator_options=None,

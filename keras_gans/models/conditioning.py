@@ -21,13 +21,46 @@ import keras
 from keras import ops
 
 from keras_gans.models.architectures import build_networks
-
-_DCGAN_INIT = keras.initializers.RandomNormal(stddev=0.02)
+from keras_gans.models.dcgan import _init as dcgan_init
 
 
 def label_input(name="labels"):
     """A functional-model input for integer class labels, shape [batch]."""
     return keras.Input((), dtype="int32", name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class OneHot(keras.layers.Layer):
+    """Integer labels [B] -> one-hot float32 [B, K]."""
+
+    def __init__(self, num_classes, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
+
+    def call(self, labels):
+        return ops.one_hot(ops.cast(ops.reshape(labels, [-1]), "int32"), self.num_classes,
+                           dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def label_embedding(labels, num_classes, dim, name="label_embedding"):
+    """A learned embedding of integer labels, as a bias-free Dense on their one-hot code.
+
+    The same function as `keras.layers.Embedding`, but its gradient is dense.
+    An Embedding's gradient is `IndexedSlices`, which `MirroredStrategy`
+    all-gathers instead of all-reducing; measured here (TF 2.21), a 2-replica
+    ACGAN step with an Embedding in G aborted with "Shape mismatch in the
+    collective instance" (the D gradients' all-reduce met the embedding's
+    all-gather), and runs with this layer.
+    """
+    onehot = OneHot(num_classes, name=name + "_onehot")(labels)
+    return keras.layers.Dense(dim, use_bias=False, name=name,
+                              kernel_initializer="random_uniform")(onehot)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -82,7 +115,7 @@ def build_concat_generator(architecture, data_shape, latent_dim, width, num_clas
                              g_opts, {})
     z = keras.Input((latent_dim,), name="z")
     labels = label_input()
-    e = keras.layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
+    e = label_embedding(labels, num_classes, embedding_dim)
     h = keras.layers.Concatenate(name="z_and_label")([z, e])
     return keras.Model([z, labels], body(h), name=name)
 
@@ -114,8 +147,10 @@ def build_feature_extractor(architecture, data_shape, width, d_opts=None, poolin
 
 
 def dense(units, name, spectral_norm=False, init=None):
-    """A float32 Dense head, spectrally normalized on request."""
-    layer = keras.layers.Dense(units, kernel_initializer=init or _DCGAN_INIT, dtype="float32",
+    """A float32 Dense head (DCGAN's N(0, 0.02) init by default), spectrally normalized on request."""
+    # A new initializer per layer (dcgan._init): a shared unseeded instance
+    # would give same-shaped layers the same weights.
+    layer = keras.layers.Dense(units, kernel_initializer=init or dcgan_init(), dtype="float32",
                                name=name)
     if spectral_norm:
         return keras.layers.SpectralNormalization(layer, name=name + "_sn")
@@ -155,14 +190,14 @@ def build_concat_discriminator(architecture, data_shape, width, num_classes, d_o
             maps = LabelMaps(num_classes, name="label_maps")([labels, x])
             joined = keras.layers.Concatenate(name="image_and_labels")([x, maps])
         else:
-            e = keras.layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
+            e = label_embedding(labels, num_classes, embedding_dim)
             joined = keras.layers.Concatenate(name="data_and_label")([x, e])
         joined_shape = tuple(joined.shape[1:])
         _, body = build_networks(architecture, joined_shape, 1, width, {}, d_opts)
         return keras.Model([x, labels], body(joined), name=name)
     if conditioning == "features":
         phi = build_feature_extractor(architecture, data_shape, width, d_opts)
-        e = keras.layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)
+        e = label_embedding(labels, num_classes, embedding_dim)
         h = keras.layers.Concatenate(name="features_and_label")([phi(x), e])
         h = dense(hidden_units or 4 * width, "joint", spectral_norm)(h)
         h = keras.layers.LeakyReLU(0.2, name="joint_lrelu")(h)

@@ -10,8 +10,9 @@ The perturbation follows the authors' reference implementation, which the
 paper's "x + delta" abbreviates (see `keras_gans.losses.penalties.dragan_perturb`):
 `delta = alpha * c * std(x) * u`, with `u ~ U[0, 1]` per element, one
 `alpha ~ U[0, 1]` per example, `c = 0.5` (`perturbation_scale`) and `std(x)`
-the standard deviation of the whole real batch (on each replica, under a
-distribution strategy).
+the standard deviation of all elements of the real batch. Under a
+distribution strategy it is the std of the GLOBAL batch (all-reduced over the
+replicas), so a step on N replicas equals the step on one device.
 
 Defaults, from the paper and its reference code: lambda = 10, the
 non-saturating GAN loss, one D step per G step, Adam(1e-4, beta_1=0.5,
@@ -31,6 +32,31 @@ import tensorflow as tf
 from keras_gans.losses import penalties
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+
+
+def global_std(x):
+    """The population std of all elements of `x` over all replicas' batches.
+
+    Two all-reduced passes (the mean, then the mean squared deviation) in a
+    replica context with several replicas; `numpy.std(x)` otherwise.
+
+    Example:
+
+    >>> round(float(global_std(tf.constant([[1.0, 3.0], [1.0, 3.0]]))), 3)
+    1.0
+    """
+    x = tf.convert_to_tensor(x)
+    ctx = tf.distribute.get_replica_context()
+    replicas = 1 if ctx is None else ctx.num_replicas_in_sync
+
+    def total(value):
+        if replicas > 1:
+            return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
+        return value
+
+    count = total(tf.cast(tf.size(x), x.dtype))
+    mean = total(tf.reduce_sum(x)) / count
+    return tf.sqrt(total(tf.reduce_sum(tf.square(x - mean))) / count)
 
 
 @register_family("dragan")
@@ -96,7 +122,8 @@ class DRAGAN(ConfigurableGAN):
         real = tf.convert_to_tensor(real)
         noise = self.random_uniform(tf.shape(real), dtype=real.dtype)
         alpha = self.random_uniform(penalties.interpolation_shape(real), dtype=real.dtype)
-        delta = penalties.dragan_perturb(real, noise, alpha, scale=self.perturbation_scale)
+        delta = penalties.dragan_perturb(real, noise, alpha, scale=self.perturbation_scale,
+                                         std=global_std(real))
 
         def critic(x):
             return self.discriminate(x, labels, training=True)

@@ -181,7 +181,10 @@ def _global_batch_mean(features):
     count = tf.cast(tf.shape(features)[0], features.dtype)
     ctx = tf.distribute.get_replica_context()
     if ctx is not None and ctx.num_replicas_in_sync > 1:
-        total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+        # One packed collective: eager replicas may order separate ones differently.
+        packed = ctx.all_reduce(tf.distribute.ReduceOp.SUM,
+                                tf.concat([total, count[None]], axis=0))
+        total, count = packed[:-1], packed[-1]
     return total / count
 
 

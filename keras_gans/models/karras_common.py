@@ -23,6 +23,7 @@ that official weights could be imported one-to-one.
 """
 
 import math
+import threading
 
 import numpy as np
 import keras
@@ -265,6 +266,27 @@ def global_mean(values, axis=None):
     return total / count
 
 
+class PerReplica:
+    """Python-side state handed from one hook of a train step to a later one.
+
+    Under `MirroredStrategy` every replica runs `train_step` in its own
+    thread, interleaved at synchronization points; a plain attribute set in
+    `generate_for_training` could be read (and consumed) by another
+    replica's `after_generator_update`, which then uses the wrong replica's
+    tensors and skips its own all-reduce. Values are kept per thread.
+    """
+
+    def __init__(self):
+        self._values = {}
+
+    def put(self, value):
+        self._values[threading.get_ident()] = value
+
+    def pop(self):
+        """The value this replica put (and forgets it), or None."""
+        return self._values.pop(threading.get_ident(), None)
+
+
 def lazy_regularizer(step, interval, fn, zeros):
     """`fn()` every `interval` steps (when `step % interval == 0`), else `zeros`.
 
@@ -320,6 +342,40 @@ def inject_noise(layer, x, index, noise=None, noise_mode="const", noise_seed=Non
 
 
 # ---------------------------------------------------- discriminator blocks
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ConsecutiveMinibatchStd(MinibatchStandardDeviation):
+    """`MinibatchStandardDeviation` over groups of CONSECUTIVE samples.
+
+    The layer (like the official code) puts sample `n` of a batch of `N` in
+    group `n mod (N / G)`. Here group `k` is samples `[k G, (k + 1) G)`
+    instead: the same statistic for i.i.d. batches, but the groups no longer
+    depend on how a global batch is split over replicas, so one step on N
+    replicas equals one step on one device with the global batch (as long as
+    each replica's batch is a multiple of the group size). Implemented by
+    reordering the batch around the parent layer (two gathers).
+    """
+
+    def call(self, inputs):
+        x = inputs
+        batch = tf.shape(x)[0]
+        static_batch = x.shape[0]
+        if static_batch is not None:
+            group = min(self.group_size, static_batch)
+            if static_batch % group:
+                raise ValueError(self._divisibility_message(static_batch))
+            checks = []
+        else:
+            group = tf.minimum(self.group_size, batch)
+            checks = [tf.debugging.Assert(tf.equal(batch % group, 0),
+                                          [self._divisibility_message("<see below>"), batch])]
+        with tf.control_dependencies(checks):
+            # Position g * M + k holds sample k * G + g: the parent's group k
+            # (positions = k mod M) is then samples k G ... k G + G - 1.
+            order = tf.reshape(tf.transpose(tf.reshape(tf.range(batch), [-1, group])), [-1])
+        y = super().call(tf.gather(x, order))
+        return tf.gather(y, tf.math.invert_permutation(order))
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class KarrasDownBlock(keras.layers.Layer):
     """ProGAN / StyleGAN discriminator block: conv 3x3, conv 3x3, 2x down.
@@ -379,9 +435,10 @@ class DiscriminatorEpilogue(keras.layers.Layer):
     -> dense -> dense(1).
 
     ProGAN table 2 (and StyleGAN, StyleGAN2): the minibatch standard
-    deviation (group 4, one feature map), a 3x3 conv and a 4x4 -> 1 layer (a
-    dense layer on the flattened map), each with leaky ReLU, then a linear
-    output with gain 1.
+    deviation (group 4, one feature map; groups of consecutive samples, see
+    `ConsecutiveMinibatchStd`), a 3x3 conv and a 4x4 -> 1 layer (a dense
+    layer on the flattened map), each with leaky ReLU, then a linear output
+    with gain 1.
 
     Args:
         filters: channels of the conv and the hidden dense layer.
@@ -397,8 +454,8 @@ class DiscriminatorEpilogue(keras.layers.Layer):
         self.mbstd_group_size = int(mbstd_group_size)
         self.mbstd_num_features = int(mbstd_num_features)
         self.convention = convention
-        self.mbstd = (MinibatchStandardDeviation(self.mbstd_group_size, self.mbstd_num_features,
-                                                 name="mbstd")
+        self.mbstd = (ConsecutiveMinibatchStd(self.mbstd_group_size, self.mbstd_num_features,
+                                              name="mbstd")
                       if self.mbstd_group_size > 0 else None)
         self.conv = equalized_conv(self.filters, 3, convention, name="conv")
         self.dense = equalized_dense(self.filters, convention, name="dense")

@@ -13,8 +13,8 @@
 Defaults (Algorithm 1 of Gulrajani et al.): lambda = 10, n_critic = 5
 (`d_steps`), Adam(1e-4, beta_1=0, beta_2=0.9) for both players, the
 `wasserstein` loss. WGAN-LP keeps the same defaults, so the two families
-differ only in the penalty (Petzka et al. also sample penalty points around
-the data instead of on the segments; only the segments are implemented).
+differ only in the penalty (Petzka et al. also discuss other distributions
+of the penalty points; only WGAN-GP's real-fake segments are implemented).
 
 The penalty is per example, which holds only if the critic treats examples
 independently: batch normalization in training mode mixes the examples of a

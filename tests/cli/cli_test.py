@@ -71,3 +71,43 @@ def test_errors_are_one_line_with_the_fix(capsys, tmp_path):
     assert "not available" in capsys.readouterr().err
     assert cli.main(["train", "dcgna", "--out", str(tmp_path / "r")]) == 2
     assert "Did you mean 'dcgan'" in capsys.readouterr().err
+
+
+def test_eval_json_lines(capsys):
+    from keras_gans import zoo
+
+    assert "fashion_mnist_classifier" in zoo.list_presets(), "the classifier preset is shipped"
+    # An untrained tiny model: the numbers are bad, the records must be complete.
+    from keras_gans.models import DCGAN
+    import keras, os, tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "tiny.keras")
+    gan = DCGAN(width=4, latent_dim=8)
+    gan.compile()
+    gan.save(path)
+    assert cli.main(["eval", path, "--metrics", "fid,coverage,modes", "--n", "300",
+                     "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()
+             if line.startswith("{")]
+    assert [r["protocol"] for r in lines] == ["fid10k_test", "dc10k_test", "modes10k"]
+    for r in lines:
+        assert r["n"] == 300 and r["feature_network"] == "fashion_mnist_classifier"
+        assert r["feature_weights"].startswith("sha256:")
+    assert lines[0]["value"]["fid"] > 1.0  # an untrained generator is far from the data
+    assert cli.main(["eval", path, "--features", "vgg"]) == 2
+
+
+def test_metric_monitor_logs_into_history():
+    import keras
+    import tensorflow as tf
+    from keras_gans.callbacks import MetricMonitor
+    from keras_gans.models import DCGAN
+
+    gan = DCGAN(width=4, latent_dim=8)
+    gan.compile()
+    x = np.zeros((8, 28, 28, 1), np.float32)
+    monitor = MetricMonitor(["fid10k_test"], every=2, num_samples=200)
+    history = gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(4), epochs=2, verbose=0,
+                      callbacks=[monitor])
+    assert list(monitor.results) == [2]
+    assert np.isfinite(history.history["fid10k_test"][-1])

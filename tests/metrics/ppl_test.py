@@ -75,3 +75,25 @@ def test_on_a_tiny_stylegan():
     result = perceptual_path_length(gan, num_samples=8, batch_size=8,
                                     feature_fn=pixel_features)
     assert np.isfinite(result["ppl"]) and result["ppl"] > 0
+
+
+def test_default_features_fall_back_to_pixels(monkeypatch):
+    from keras_gans import zoo
+    from keras_gans.metrics import ppl
+
+    images = np.zeros((2, 32, 32, 1), np.float32)
+    try:
+        zoo.load("fashion_mnist_classifier", compile=False)
+        available = True
+    except Exception:  # noqa: BLE001
+        available = False
+    if available:  # 32x32 images are resized to the classifier's 28x28 input
+        fn = ppl.default_feature_fn()
+        assert fn.feature_name == "fashion_mnist_classifier.features"
+        assert fn(images).shape == (2, 128)
+
+    def unavailable(*args, **kwargs):
+        raise FileNotFoundError("no classifier")
+
+    monkeypatch.setattr(zoo, "load", unavailable)
+    assert ppl.default_feature_fn() is ppl.pixel_features

@@ -1,0 +1,175 @@
+"""Recipe of the `stylegan2_fashion_mnist` preset: a small 32x32 StyleGAN2 for this CPU.
+
+    python scripts/train_stylegan2_fashion_mnist.py --cpu-minutes 120 --publish
+
+Fashion-MNIST's 28x28 images are zero-padded (black, as their background)
+to 32x32, the nearest power of two, so no pixel is resampled. The network is
+StyleGAN2 (Karras et al. 2020) at a CPU-sized width: w and z of 128, the
+paper's 8-layer mapping network, feature maps `min(1024 // res, 128)` (128 at
+4x4 and 8x8, 64 at 16x16, 32 at 32x32), the paper's optimizers, style mixing,
+lazy R1 every 16 and path-length regularization every 4 steps, an EMA
+generator (decay 0.999) for sampling and export. One change: R1 gamma = 0.01
+instead of FFHQ's 10, from StyleGAN2-ADA's heuristic
+`gamma = 0.0002 * resolution^2 / batch` (0.0064 here; its CIFAR-10 config
+uses 0.01).
+
+Seeded (the same command gives the same run, up to nondeterministic CPU
+kernels) and resumable: re-running a command continues from its run
+directory's last checkpoint and keeps counting the CPU time already spent
+(`TimeBudget(cpu_seconds=...)`, summed over threads, so runs are comparable
+on a shared machine). `--publish` writes the preset with
+`keras_gans.zoo.write_preset` (zoo/ and savedmodels/, or
+$KERAS_GANS_ZOO_DIR / $KERAS_GANS_SAVEDMODELS_DIR), with a sample grid, a
+truncation strip and a style-mixing grid.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_gans  # noqa: E402
+from keras_gans import callbacks as kcb  # noqa: E402
+from keras_gans.models.karras_common import save_style_mixing_figure  # noqa: E402
+from keras_gans.models.stylegan2 import StyleGAN2  # noqa: E402
+from keras_gans.utils.files import atomic_path, write_text  # noqa: E402
+from keras_gans.utils.images import make_grid, save_grid, save_image  # noqa: E402
+
+PRESET = "stylegan2_fashion_mnist"
+CONFIG = dict(resolution=32, channels=1, latent_dim=128, w_dim=128, mapping_layers=8,
+              channel_base=1024, channel_max=128, ema_decay=0.999)
+TRAINING = dict(batch_size=32, lr=2e-3, r1_gamma=0.01)
+TRUNCATION_PSI = (1.0, 0.85, 0.7, 0.5, 0.3, 0.0)
+
+
+def padded_fashion_mnist():
+    images, _ = keras_gans.data.arrays("fashion_mnist", "train")
+    return np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))  # uint8 0 = background
+
+
+def truncation_strip(model, path, seeds=6):
+    """Rows: latents; columns: truncation_psi from 1 (none) to 0 (the average)."""
+    z = model.latents(seeds, seed=1)
+    columns = [keras_gans.data.to_uint8(model.generate(z, truncation_psi=psi))
+               for psi in TRUNCATION_PSI]
+    cells = np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
+    return save_image(make_grid(cells, rows=seeds), path, scale=2)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--cpu-minutes", type=float, default=120.0)
+    p.add_argument("--steps-per-epoch", type=int, default=500,
+                   help="steps between checkpoints (and sample grids)")
+    p.add_argument("--max-epochs", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=os.path.join("runs", PRESET))
+    p.add_argument("--ppl-samples", type=int, default=1000,
+                   help="latent pairs for the offline PPL recorded with the preset (0: skip)")
+    p.add_argument("--deterministic", action="store_true")
+    p.add_argument("--publish", action="store_true", help=f"write the {PRESET} preset")
+    args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    if args.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(args.seed)
+    batch = TRAINING["batch_size"]
+
+    images = padded_fashion_mnist()
+    per_data_epoch = len(images) // batch
+    run_file = os.path.join(args.out, "run.json")
+    run = json.load(open(run_file)) if os.path.exists(run_file) else {
+        "cpu_seconds": 0.0, "wall_seconds": 0.0}
+
+    model, epoch = kcb.resume(os.path.join(args.out, "ckpt"))
+    if model is None:
+        model = StyleGAN2(**CONFIG, seed=args.seed)
+        adam = dict(beta_1=0.0, beta_2=0.99, epsilon=1e-8)
+        model.compile(d_optimizer=keras.optimizers.Adam(TRAINING["lr"], **adam),
+                      g_optimizer=keras.optimizers.Adam(TRAINING["lr"], **adam),
+                      r1_gamma=TRAINING["r1_gamma"])
+    else:
+        print(f"Resuming {args.out} at epoch {epoch}")
+    # Continue the data stream exactly where the checkpointed steps left it.
+    done = int(model.g_optimizer.iterations.numpy())
+    ds = keras_gans.data.from_arrays(images, batch_size=batch, seed=args.seed,
+                                     epoch=done // per_data_epoch, repeat=True)
+    ds = ds.skip(done % per_data_epoch)
+    budget = kcb.TimeBudget(cpu_seconds=args.cpu_minutes * 60,
+                            spent_cpu_seconds=run["cpu_seconds"])
+    wall0 = time.time()
+
+    class RecordSpent(keras.callbacks.Callback):
+        # run.json follows every checkpoint, so a killed and resumed run keeps
+        # counting from the CPU time its checkpoints already cost.
+        def on_epoch_end(self, epoch, logs=None):
+            spent = {**run, "cpu_seconds": budget.cpu_used(),
+                     "wall_seconds": run["wall_seconds"] + time.time() - wall0}
+            write_text(run_file, json.dumps(spent, indent=2))
+
+    if budget.spent_cpu_seconds < args.cpu_minutes * 60:
+        model.fit(ds, epochs=args.max_epochs, initial_epoch=epoch,
+                  steps_per_epoch=args.steps_per_epoch,
+                  callbacks=[kcb.NonFiniteGuard(), budget,
+                             kcb.SampleGrid(os.path.join(args.out, "samples"), seed=args.seed),
+                             kcb.GANCheckpoint(os.path.join(args.out, "ckpt")), RecordSpent()],
+                  verbose=2)
+        run["cpu_seconds"] = budget.cpu_used()
+        run["wall_seconds"] += time.time() - wall0
+    steps = int(model.g_optimizer.iterations.numpy())
+    run.update({
+        **CONFIG, **TRAINING, "seed": args.seed, "steps": steps, "images_seen": steps * batch,
+        "data_epochs": round(steps / per_data_epoch, 3),
+        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+    })
+    write_text(run_file, json.dumps(run, indent=2))
+    with atomic_path(os.path.join(args.out, "model.keras")) as tmp:
+        model.save(tmp)
+    grid = save_grid(model.sample(64, seed=0), os.path.join(args.out, "samples.png"), rows=8)
+    strip = truncation_strip(model, os.path.join(args.out, "truncation.png"))
+    mixing = save_style_mixing_figure(
+        model.mix_styles(model.latents(4, seed=2), model.latents(6, seed=3)),
+        os.path.join(args.out, "style_mixing.png"))
+    metrics = {}
+    if args.ppl_samples:
+        from keras_gans.metrics.ppl import perceptual_path_length
+
+        ppl = perceptual_path_length(model, num_samples=args.ppl_samples, seed=args.seed)
+        metrics["ppl_w_full"] = {
+            "value": round(ppl["ppl"], 4),
+            "protocol": (f"PPL in W, full sampling, eps {ppl['epsilon']:g}, "
+                         f"{ppl['num_samples']} pairs, features: {ppl['feature']}; "
+                         f"{ppl['note']}")}
+    print(json.dumps({**run, "metrics": metrics}, indent=2))
+
+    if args.publish:
+        keras_gans.zoo.write_preset(
+            PRESET, model, dataset="fashion_mnist", resolution=32,
+            description=("StyleGAN2 (Karras et al. 2020) trained on Fashion-MNIST padded to "
+                         "32x32, grayscale, unconditional; a CPU-sized network (w 128, "
+                         "32-128 feature maps). Samples from the EMA generator."),
+            recipe=f"python scripts/train_stylegan2_fashion_mnist.py --cpu-minutes "
+                   f"{args.cpu_minutes:g} --seed {args.seed} --publish",
+            metrics=metrics,
+            training={"cpu_seconds": round(run["cpu_seconds"]),
+                      "wall_seconds": round(run["wall_seconds"]), "steps": steps,
+                      "images_seen": steps * batch, "batch_size": batch},
+            card=("Truncation strip: rows are latents, columns truncation_psi "
+                  f"{', '.join(f'{p:g}' for p in TRUNCATION_PSI)}. Style mixing: coarse "
+                  "styles (layers 0-3) from the row sources, the rest from the column "
+                  "sources (StyleGAN figure 3)."),
+            images={"samples.png": grid, "truncation.png": strip, "style_mixing.png": mixing},
+        )
+        print(f"Published preset {PRESET}")
+
+
+if __name__ == "__main__":
+    main()

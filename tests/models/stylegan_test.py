@@ -1,0 +1,304 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gans.models import get
+from keras_gans.layers.minibatch_std import MinibatchStandardDeviation
+from keras_gans.models.karras_common import (
+    PSI_MESSAGE,
+    ConsecutiveMinibatchStd,
+    assert_truncation_psi,
+    save_style_mixing_figure,
+    slerp,
+    truncate,
+)
+from keras_gans.models.stylegan import StyleGAN
+from keras_gans.testing import GANFamilyTests
+
+
+def tiny(**kwargs):
+    return StyleGAN(**{"resolution": 8, "latent_dim": 8, "mapping_layers": 2,
+                       "channel_base": 64, "channel_max": 8, **kwargs})
+
+
+def with_noise(gan, strength=1.0):
+    """Noise strengths start at 0 (the papers); make the noise visible."""
+    for layer in gan.inference_generator.synthesis.noises:
+        layer.strength.assign(tf.fill(layer.strength.shape, strength))
+    return gan
+
+
+class StyleExportContract:
+    """The harness's fresh-process export check, for style-based families.
+
+    Their `serving_default` also takes `truncation_psi`, which the shared
+    harness does not feed; this checks it, the extra endpoints and the
+    in-graph psi assertion in a process that imports only TensorFlow.
+    """
+
+    def test_export_reload_in_fresh_process(self, tmp_path):
+        from keras_gans.export import export_savedmodel
+
+        model = with_noise(self.build(), 0.3)
+        path = export_savedmodel(model, os.path.join(tmp_path, "sm", "tiny"))
+        z, _ = self.fixed_inputs(model)
+        psi = np.array([1.0, 0.5, 0.0], np.float32)
+        seeds = np.array([5, 6, 7], np.int64)
+        arrays = {
+            "z": z, "psi": psi, "seeds": seeds,
+            "ref": model.generate(z),
+            "ref_psi": model.generate(z, truncation_psi=psi),
+            "ref_seeded": model.generate(z, truncation_psi=psi, noise_mode="random",
+                                         noise_seed=seeds),
+            "ref_w": model.mapping(z),
+            "ref_mix": model.style_mixing(z, z[::-1], [0, 1, 99]),
+        }
+        for name, value in arrays.items():
+            np.save(os.path.join(tmp_path, name + ".npy"), value)
+        code = textwrap.dedent(f"""
+            import sys, numpy as np, tensorflow as tf
+            d = {str(tmp_path)!r}
+            a = {{k: np.load(d + "/" + k + ".npy") for k in
+                 ("z", "psi", "seeds", "ref", "ref_psi", "ref_seeded", "ref_w", "ref_mix")}}
+            u8 = lambda x: np.rint((np.clip(x, -1, 1) + 1) * 127.5).astype(int)
+            m = tf.saved_model.load({path!r})
+            s = m.signatures
+            z = tf.constant(a["z"])
+            out = {{}}
+            out["generate"] = np.abs(s["generate"](z=z)["images"].numpy() - a["ref"]).max()
+            img = s["serving_default"](z=z, truncation_psi=tf.constant(a["psi"]))["images"]
+            out["serve_dtype"] = str(img.dtype.name)
+            out["serve"] = np.abs(img.numpy().astype(int) - u8(a["ref_psi"])).max()
+            seeded = lambda: s["generate_seeded"](z=z, truncation_psi=tf.constant(a["psi"]),
+                noise_seed=tf.constant(a["seeds"]))["images"].numpy().astype(int)
+            first = seeded()
+            out["seeded"] = np.abs(first - u8(a["ref_seeded"])).max()
+            out["seeded_repeat"] = np.abs(first - seeded()).max()
+            w = s["mapping"](z=z)["w"]
+            out["mapping"] = np.abs(w.numpy() - a["ref_w"]).max()
+            syn = s["synthesis"](w=w)["images"].numpy().astype(int)
+            out["synthesis"] = np.abs(syn - u8(a["ref"])).max()
+            mix = s["style_mixing"](z1=z, z2=z[::-1], crossover=tf.constant([0, 1, 99]))
+            out["mix"] = np.abs(mix["images"].numpy().astype(int) - u8(a["ref_mix"])).max()
+            try:
+                s["serving_default"](z=z, truncation_psi=tf.constant([1.0, 1.5, np.nan]))
+                out["psi_error"] = "none"
+            except tf.errors.InvalidArgumentError as e:
+                out["psi_error"] = "ok" if {PSI_MESSAGE!r} in str(e) and "1.5" in str(e) \\
+                    else str(e)[:300]
+            out["imported"] = "keras_gans" in sys.modules
+            print(repr(out))
+        """)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                env=env, timeout=300, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr[-3000:]
+        out = eval(result.stdout.strip().splitlines()[-1], {"np": np})  # noqa: S307
+        assert out["imported"] is False, "the loading process imported keras_gans"
+        assert out["generate"] < 1e-5 and out["mapping"] < 1e-5, out
+        assert out["serve_dtype"] == "uint8", out
+        for key in ("serve", "seeded", "synthesis", "mix"):
+            assert out[key] <= 1, out
+        assert out["seeded_repeat"] == 0, "the seeded endpoint is not a pure function"
+        assert out["psi_error"] == "ok", out
+
+
+class TestStyleGAN(StyleExportContract, GANFamilyTests):
+    def make_model(self):
+        return tiny()
+
+
+def _z(n=3, dim=8, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, dim)).astype("float32")
+
+
+def test_truncation_psi_endpoints():
+    gan = tiny(truncation_cutoff=None)
+    gan.generator_ema.w_avg.assign(np.linspace(-1, 1, 8).astype("float32"))
+    z = _z(4)
+    ws = np.repeat(gan.mapping(z)[:, None], gan.num_ws, axis=1)
+    w_avg = gan.inference_generator.w_avg.numpy()
+    # psi = 0: every z maps to the average w, hence to one image.
+    np.testing.assert_allclose(truncate(ws, w_avg, 0.0), np.broadcast_to(w_avg, ws.shape),
+                               atol=1e-6)
+    images = gan.generate(z, truncation_psi=0.0)
+    np.testing.assert_allclose(images, np.broadcast_to(images[:1], images.shape), atol=1e-6)
+    np.testing.assert_allclose(images, gan.synthesis(np.tile(w_avg, (4, 1))), atol=1e-5)
+    # psi = 1 is the identity.
+    np.testing.assert_allclose(truncate(ws, w_avg, 1.0), ws, atol=1e-6)
+    np.testing.assert_allclose(gan.generate(z, truncation_psi=1.0), gan.generate(z), atol=1e-6)
+    # Per-sample psi: each sample gets its own.
+    per_sample = gan.generate(z[:2], truncation_psi=[0.0, 1.0])
+    np.testing.assert_allclose(per_sample[0], images[0], atol=1e-5)
+    np.testing.assert_allclose(per_sample[1], gan.generate(z[1:2])[0], atol=1e-5)
+
+
+def test_truncation_cutoff_keeps_fine_layers():
+    w_avg = np.zeros(3, np.float32)
+    ws = np.ones((2, 4, 3), np.float32)
+    out = np.asarray(truncate(ws, w_avg, 0.5, cutoff=2))
+    np.testing.assert_allclose(out[:, :2], 0.5)
+    np.testing.assert_allclose(out[:, 2:], 1.0)
+    assert tiny().truncation_cutoff == 8  # the paper's default
+
+
+def test_bad_psi_is_rejected_in_python_and_in_graph():
+    gan = tiny()
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match=r"truncation_psi must lie in \[0, 1\]") as info:
+            gan.generate(_z(2), truncation_psi=bad)
+        assert str(bad) in str(info.value)
+    with pytest.raises(ValueError, match="2.0"):
+        gan.sample(2, truncation_psi=[0.5, 2.0])
+    check = tf.function(assert_truncation_psi, autograph=False)
+    np.testing.assert_array_equal(check(tf.constant([0.0, 1.0])), [0.0, 1.0])
+    for bad in ([0.5, 1.5], [np.nan]):
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            check(tf.constant(bad, tf.float32))
+        assert PSI_MESSAGE in str(info.value)
+    # The exported serving function itself (traced with autograph off).
+    serve = dict((n, (f, s)) for n, f, s in gan.export_endpoints())["serving_default"]
+    fn = tf.function(serve[0], input_signature=serve[1], autograph=False)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="truncation_psi must lie"):
+        fn(tf.constant(_z(2)), tf.constant([0.5, 1.5]))
+
+
+def test_style_mixing_crossover_endpoints():
+    gan = with_noise(tiny())
+    z1, z2 = _z(3, seed=1), _z(3, seed=2)
+    np.testing.assert_allclose(gan.style_mixing(z1, z2, 0), gan.generate(z2), atol=1e-5)
+    np.testing.assert_allclose(gan.style_mixing(z1, z2, gan.num_ws), gan.generate(z1),
+                               atol=1e-5)
+    np.testing.assert_allclose(gan.style_mixing(z1, z2, 100), gan.generate(z1), atol=1e-5)
+    mid = gan.style_mixing(z1, z2, 2)
+    assert not np.allclose(mid, gan.generate(z1), atol=1e-4)
+    assert not np.allclose(mid, gan.generate(z2), atol=1e-4)
+
+
+def test_mix_styles_grid(tmp_path):
+    gan = tiny()
+    rows, cols = _z(2, seed=3), _z(3, seed=4)
+    grid = gan.mix_styles(rows, cols, layers=range(gan.num_ws))
+    assert grid.shape == (3, 4, 8, 8, 1) and grid.dtype == np.uint8
+    assert not grid[0, 0].any()
+    for i in range(2):  # all layers from the row source: the row source's image
+        for j in range(3):
+            np.testing.assert_array_equal(grid[i + 1, j + 1], grid[i + 1, 0])
+    none = gan.mix_styles(rows, cols, layers=[])
+    for i in range(2):  # no layer from the row source: the column source's image
+        np.testing.assert_array_equal(none[i + 1, 1:], none[0, 1:])
+    path = save_style_mixing_figure(gan.mix_styles(rows, cols), os.path.join(tmp_path, "m.png"))
+    assert os.path.getsize(path) > 0
+
+
+def test_interpolation_endpoints_and_files(tmp_path):
+    gan = tiny()
+    z0, z1 = _z(1, seed=5)[0], _z(1, seed=6)[0]
+    ends = gan.sample(1, seed=0)  # warm-up of the numpy path
+    assert ends.shape == (1, 8, 8, 1)
+    png, gif = os.path.join(tmp_path, "strip.png"), os.path.join(tmp_path, "strip.gif")
+    for space in ("z", "w"):
+        frames = gan.interpolate(z0, z1, steps=5, space=space, path=png, gif_path=gif)
+        assert frames.shape == (5, 8, 8, 1) and frames.dtype == np.uint8
+        exact = gan.generate(np.stack([z0, z1]))
+        np.testing.assert_allclose(frames[[0, -1]].astype(int),
+                                   np.rint((exact + 1) * 127.5), atol=1)
+    assert os.path.getsize(png) > 0 and os.path.getsize(gif) > 0
+    from PIL import Image
+
+    assert Image.open(gif).n_frames == 8  # forward and back
+    with pytest.raises(ValueError, match="space"):
+        gan.interpolate(z0, z1, space="x")
+
+
+def test_slerp_keeps_endpoints_and_norm_path():
+    a, b = np.array([[3.0, 0.0]]), np.array([[0.0, 1.0]])
+    np.testing.assert_allclose(slerp(a, b, 0.0), a, atol=1e-6)
+    np.testing.assert_allclose(slerp(a, b, 1.0), b, atol=1e-6)
+    mid = slerp(a, b, 0.5)[0]
+    np.testing.assert_allclose(mid / np.linalg.norm(mid), [np.sqrt(0.5)] * 2, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(mid), 2.0, atol=1e-6)
+
+
+def test_noise_modes():
+    gan = with_noise(tiny())
+    z = _z(2)
+    const = gan.generate(z)
+    np.testing.assert_array_equal(const, gan.generate(z))  # deterministic
+    assert not np.allclose(const, gan.generate(z, noise_mode="none"), atol=1e-4)
+    a = gan.generate(z, noise_mode="random", noise_seed=[1, 2])
+    np.testing.assert_array_equal(a, gan.generate(z, noise_mode="random", noise_seed=[1, 2]))
+    assert not np.allclose(a, gan.generate(z, noise_mode="random", noise_seed=[3, 4]), atol=1e-4)
+    # A sample's noise depends on its own seed only, not on the batch.
+    np.testing.assert_allclose(gan.generate(z[1:], noise_mode="random", noise_seed=[2]),
+                               a[1:], atol=1e-5)
+    np.testing.assert_array_equal(gan.sample(2, seed=3, noise_mode="random"),
+                                  gan.sample(2, seed=3, noise_mode="random"))
+    with pytest.raises(ValueError, match="noise_seed"):
+        gan.generate(z, noise_mode="random")
+    with pytest.raises(ValueError, match="noise_mode"):
+        gan.generate(z, noise_mode="fresh")
+
+
+def test_w_avg_tracks_the_mapped_w_with_beta():
+    gan = tiny()
+    gan.compile()
+    gan.generator.w_avg.assign(np.full(8, 2.0, np.float32))
+    z = tf.constant(_z(4))
+    gan.generate_for_training(z)
+    w = np.asarray(gan.generator.mapping(z))
+    gan.after_generator_update()
+    expected = 0.995 * 2.0 + 0.005 * w.mean(axis=0)
+    np.testing.assert_allclose(gan.generator.w_avg.numpy(), expected, rtol=1e-5)
+
+
+def test_style_mixing_regularization_switches_once():
+    gan = tiny(style_mixing_prob=1.0)
+    z = tf.constant(_z(8))
+    w, ws = gan.training_ws(z)
+    w, ws = np.asarray(w), np.asarray(ws)
+    for i in range(8):
+        own = np.all(np.isclose(ws[i], w[i]), axis=1)
+        k = int(np.argmin(own))  # first layer not from the sample's own w
+        assert 1 <= k < gan.num_ws and own[:k].all() and not own[k:].any()
+        np.testing.assert_allclose(ws[i, k:], np.broadcast_to(ws[i, -1], ws[i, k:].shape))
+    _, ws = tiny(style_mixing_prob=0.0).training_ws(z)
+    np.testing.assert_allclose(ws, np.broadcast_to(ws[:, :1], ws.shape))
+
+
+def test_architecture_follows_the_paper_and_registry():
+    assert get("stylegan") is StyleGAN
+    gan = StyleGAN(resolution=16, latent_dim=16, channel_base=256, channel_max=16)
+    assert gan.num_ws == 6  # two style layers per resolution, 4..16
+    mapping = gan.generator.mapping
+    dense = [layer for layer in mapping.layers if layer.name.startswith("dense")]
+    assert len(dense) == 8 and all(layer.lr_multiplier == 0.01 for layer in dense)
+    assert type(mapping.layers[1]).__name__ == "PixelNormalization"
+    synthesis = gan.generator.synthesis
+    assert all(layer.per_channel for layer in synthesis.noises)
+    const = synthesis.const.numpy()  # N(0, 1): not a constant map (see the module)
+    assert const.shape == (1, 4, 4, 16) and const.std() > 0.5
+    assert gan.style_mixing_prob == 0.9 and gan.w_avg_beta == 0.995
+
+
+def test_minibatch_std_groups_consecutive_samples():
+    # Samples 0-3 are equal, and so are samples 4-7: consecutive groups of 4
+    # have zero spread; the official grouping (n mod 2) mixes the two halves.
+    x = np.concatenate([np.zeros((4, 2, 2, 3)), np.ones((4, 2, 2, 3))]).astype("float32")
+    ours = np.asarray(ConsecutiveMinibatchStd(group_size=4)(x))[..., -1]
+    strided = np.asarray(MinibatchStandardDeviation(group_size=4)(x))[..., -1]
+    np.testing.assert_allclose(ours, 1e-4, rtol=1e-3)  # sqrt(epsilon)
+    np.testing.assert_allclose(strided, 0.5, rtol=1e-3)
+    # On a permuted batch it equals the official layer on the regrouped batch.
+    y = np.random.default_rng(0).standard_normal((8, 2, 2, 3)).astype("float32")
+    order = np.arange(8).reshape(2, 4).T.reshape(-1)
+    expected = np.asarray(MinibatchStandardDeviation(group_size=4)(y[order]))
+    np.testing.assert_allclose(np.asarray(ConsecutiveMinibatchStd(group_size=4)(y))[order],
+                               expected, atol=1e-6)
+    with pytest.raises(ValueError, match="multiple"):
+        ConsecutiveMinibatchStd(group_size=4)(y[:6])
