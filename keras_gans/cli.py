@@ -74,8 +74,8 @@ def cmd_train(args):
     import tensorflow as tf
 
     import keras_gans
-    from keras_gans import callbacks as kg_callbacks
-    from keras_gans import data, models
+    from keras_gans import distribute as kg_distribute
+    from keras_gans import models
 
     if args.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -84,6 +84,39 @@ def cmd_train(args):
     out = args.out
     os.makedirs(out, exist_ok=True)
     ckpt_dir = os.path.join(out, "ckpt")
+    strategy = _strategy(args.strategy)
+    # Every worker runs the same callbacks and saves (see keras_gans.distribute);
+    # only the chief writes to --out, the others to a temporary directory. All
+    # resume from the chief's checkpoints.
+    write_out = kg_distribute.write_dir(out, strategy)
+    try:
+        return _train(args, strategy, family, out, ckpt_dir, write_out)
+    finally:
+        kg_distribute.cleanup_write_dir(write_out)
+
+
+def _checkpoint_epoch(ckpt_dir):
+    path = os.path.join(ckpt_dir, "state.json")
+    if not os.path.exists(path):
+        return 0
+    with open(path, encoding="utf-8") as f:
+        return int(json.load(f).get("epoch", 0))
+
+
+def _train(args, strategy, family, out, ckpt_dir, write_out):
+    import keras
+
+    from keras_gans import callbacks as kg_callbacks
+    from keras_gans import data
+    from keras_gans import distribute as kg_distribute
+
+    chief = kg_distribute.is_chief(strategy)
+    if kg_distribute.is_multi_worker(strategy):
+        kg_distribute.enable_multi_worker_fit()
+        # Before any variable exists: workers that would resume at different
+        # epochs would build different models and wait for each other forever.
+        kg_distribute.agree_across_workers(strategy, _checkpoint_epoch(ckpt_dir),
+                                           f"the epoch to resume at ({ckpt_dir})")
 
     image_size = (args.resolution, args.resolution) if args.resolution else None
     images, labels, num_classes = _dataset_info(args.dataset, image_size)
@@ -91,7 +124,6 @@ def cmd_train(args):
     if args.steps_per_epoch:
         steps_per_epoch = min(steps_per_epoch, args.steps_per_epoch)
 
-    strategy = _strategy(args.strategy)
     with strategy.scope():
         model, initial_epoch = kg_callbacks.resume(ckpt_dir)
         if model is not None:
@@ -134,10 +166,10 @@ def cmd_train(args):
                               epoch=data_pass, repeat=True).skip(offset)
         cbs = [
             kg_callbacks.NonFiniteGuard(patience=args.nonfinite_patience),
-            kg_callbacks.SampleGrid(os.path.join(out, "samples"), num_samples=64,
+            kg_callbacks.SampleGrid(os.path.join(write_out, "samples"), num_samples=64,
                                     seed=args.seed),
-            kg_callbacks.GANCheckpoint(ckpt_dir, keep=2),
-            keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
+            kg_callbacks.GANCheckpoint(os.path.join(write_out, "ckpt"), keep=2),
+            keras.callbacks.CSVLogger(os.path.join(write_out, "log.csv"), append=True),
         ]
         start = time.time()
         model.fit(ds, epochs=args.epochs, initial_epoch=initial_epoch,
@@ -150,9 +182,11 @@ def cmd_train(args):
         print(f"Trained {args.epochs - initial_epoch} epoch(s) in {wall:.0f} s.")
     from keras_gans.utils.files import atomic_path
 
-    with atomic_path(os.path.join(out, "model.keras")) as tmp:
+    with atomic_path(os.path.join(write_out, "model.keras")) as tmp:
         model.save(tmp)
-    print(f"Model: {os.path.join(out, 'model.keras')}; samples: {os.path.join(out, 'samples')}")
+    if chief:
+        print(f"Model: {os.path.join(out, 'model.keras')}; samples: "
+              f"{os.path.join(out, 'samples')}")
     return 0
 
 

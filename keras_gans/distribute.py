@@ -7,25 +7,30 @@ reduces every logged value with `strategy.reduce("MEAN", v, axis=0)`
 (`keras.src.backend.tensorflow.trainer.reduce_per_replica`), and a scalar has
 no axis 0: tracing the train function raises "Invalid reduction dimension 0
 for input with 0 dimensions". Every GAN log (`d_loss`, `g_loss`, ...) is a
-scalar, so no GAN can `fit`. The issue also reports a failure in
-`_maybe_symbolic_build` (the mean of the first data batch over workers); with
-`GAN` that path is not reached in a way that fails: `GAN` is built in its
-constructor and both optimizers are built in `compile`, and an image batch
-(float32) reduces fine. `tests/distribute/multi_worker_test.py` runs the
-documented path end to end, so a failure there would show.
+scalar, so no GAN can `fit`; and `strategy.reduce` refuses a Keras variable
+returned as a log (`skipped_steps`: "Cannot convert `input_tensor` to a
+`PerReplica` object because it doesn't have device set"). The issue also
+reports a failure in `_maybe_symbolic_build`, which builds an unbuilt model
+from the first batch; a `GAN` is built in its constructor and compiles with
+both optimizers built, and that step passed in every run here
+(`tests/distribute/multi_worker_test.py` would show it failing).
 
-Why a patch of `fit` rather than a custom loop over `strategy.run`: `fit` is
-the public API every family, callback and the CLI use (progress bar,
-callbacks, `steps_per_epoch`, `initial_epoch`, history). A second loop would
-have to re-implement all of that and stay in step with it; the bug is one
-missing `axis=None` for scalars. The patch (`enable_multi_worker_fit`):
+Why patch Keras's log reduction rather than drive `train_step` with
+`strategy.run` in a loop of our own: `fit` is the public API every family,
+callback and the CLI use (progress bar, callbacks, `steps_per_epoch`,
+`initial_epoch`, history, `steps_per_execution`). A second loop would have to
+re-implement all of that and stay in step with it, while the bug is confined
+to how one function reduces scalar logs after the (correct, replica-safe)
+step has run. The patch (`enable_multi_worker_fit`):
 
 * wraps `reduce_per_replica` so that, only when Keras's own multi-worker
   branch would run (a `MultiWorkerMirroredStrategy` in multi-worker mode,
   reduction "auto"/"mean") and only for a rank-0 value, it reduces with
   `strategy.reduce("MEAN", v, axis=None)`: the mean over all replicas of all
-  workers, which is what Keras does for scalars on one worker. Every other
-  value and every other strategy goes to the original function untouched;
+  workers, which is what Keras does for scalars on one worker; a variable
+  (mirrored: the same on every worker) is passed through, as Keras does on
+  one worker. Every other value and every other strategy goes to the
+  original function untouched;
 * is idempotent, and refuses (with a message) a Keras whose trainer module no
   longer has the function it wraps.
 
@@ -35,8 +40,9 @@ to delete this patch (and a release that changes the function makes
 `enable_multi_worker_fit` raise).
 
 Writing files with several workers: every worker runs the same `fit`,
-callbacks and `model.save` (saving may read variables that need a
-collective, so skipping it on some workers can hang the others), but only
+callbacks and `model.save` (TensorFlow's multi-worker guide has every worker
+save, because saving may aggregate variables with a collective that needs all
+workers; a worker that skipped it could leave the others waiting), but only
 the chief (`strategy.extended.should_checkpoint`: task 0 of `worker` when the
 cluster has no `chief` job) writes to the run directory; the others write to
 a private temporary directory (`write_dir`) that they delete at the end. All
@@ -48,6 +54,7 @@ import os
 import shutil
 import tempfile
 
+import keras
 import tensorflow as tf
 
 KERAS_ISSUE = "https://github.com/keras-team/keras/issues/20585"
@@ -81,23 +88,42 @@ def task_id(strategy=None):
     return int(task or 0)
 
 
-def write_dir(directory, strategy=None):
-    """The directory this worker writes to: `directory` on the chief, else a new temp dir.
+#: Environment variable: when set, a non-chief worker writes to
+#: `$KERAS_GANS_WORKER_DIR/worker<task id>` and keeps it (to inspect or compare
+#: a worker's files); by default it writes to a fresh temporary directory that
+#: is deleted at the end.
+WORKER_DIR_ENV = "KERAS_GANS_WORKER_DIR"
 
-    A non-chief directory is unique to the process (`tempfile.mkdtemp`), so
-    workers never write the same file; remove it with `cleanup_write_dir`.
+_TEMPORARY = set()
+
+
+def write_dir(directory, strategy=None):
+    """The directory this worker writes to: `directory` on the chief, else its own.
+
+    A non-chief worker gets a directory of its own (`tempfile.mkdtemp`, or
+    `$KERAS_GANS_WORKER_DIR/worker<task id>`), so two workers never write
+    the same file. Release it with `cleanup_write_dir`.
     """
     strategy = strategy or tf.distribute.get_strategy()
     if is_chief(strategy):
         os.makedirs(directory, exist_ok=True)
         return directory
-    return tempfile.mkdtemp(prefix=f"keras-gans-worker{task_id(strategy)}-")
+    keep = os.environ.get(WORKER_DIR_ENV)
+    if keep:
+        path = os.path.join(keep, f"worker{task_id(strategy)}")
+        os.makedirs(path, exist_ok=True)
+        return path
+    path = tempfile.mkdtemp(prefix=f"keras-gans-worker{task_id(strategy)}-")
+    _TEMPORARY.add(os.path.abspath(path))
+    return path
 
 
-def cleanup_write_dir(path, directory, strategy=None):
-    """Deletes a non-chief worker's temporary `path` (never the chief's `directory`)."""
-    if os.path.abspath(path) != os.path.abspath(directory):
+def cleanup_write_dir(path):
+    """Deletes `path` if `write_dir` made it temporary (never the chief's directory)."""
+    path = os.path.abspath(path)
+    if path in _TEMPORARY:
         shutil.rmtree(path, ignore_errors=True)
+        _TEMPORARY.discard(path)
 
 
 def agree_across_workers(strategy, value, what):
@@ -154,7 +180,10 @@ def enable_multi_worker_fit():
             return original(values, strategy, reduction)
 
         def reduce_one(value):
-            print("LEAF", type(value), getattr(value, "device", None), getattr(value, "name", None))
+            if isinstance(value, (tf.Variable, keras.Variable)):
+                # A (mirrored) variable holds the same value on every worker;
+                # Keras returns it as is on one worker (and fails on several).
+                return value
             if _rank(value, strategy) == 0:
                 return strategy.reduce("MEAN", value, axis=None)
             return original(value, strategy, reduction)
@@ -168,7 +197,7 @@ def enable_multi_worker_fit():
 
 
 def disable_multi_worker_fit():
-    """Restores Keras's original function (used by the tests)."""
+    """Restores Keras's original `reduce_per_replica` (undoes `enable_multi_worker_fit`)."""
     from keras.src.backend.tensorflow import trainer as tf_trainer
 
     current = tf_trainer.reduce_per_replica

@@ -25,6 +25,8 @@ overrides the hooks it needs: `compute_discriminator_loss`,
 `compute_generator_loss`, `after_discriminator_update`, `extra_metric_names`.
 """
 
+import threading
+
 import numpy as np
 import keras
 import tensorflow as tf
@@ -59,6 +61,35 @@ def assign_variables(variables, values):
             strategy.extended.update(tf_var, lambda v, x: v.assign(x), args=(val,))
 
     ctx.merge_call(merge_fn, args=tuple(values))
+
+
+class PerReplica:
+    """Python-side state handed from one hook of a train step to a later one.
+
+    Under `MirroredStrategy` every replica runs `train_step` in its own
+    thread, interleaved at synchronization points (merge_call, all-reduce).
+    A plain attribute set in one hook (say `compute_discriminator_loss`) could
+    be read, and consumed, by another replica's later hook, which then uses
+    the wrong replica's tensors and skips its own cross-replica call, pairing
+    the remaining collectives of the step wrongly. Values are kept per thread.
+
+    Example:
+
+    >>> box = PerReplica()
+    >>> box.put(3)
+    >>> box.pop(), box.pop()
+    (3, None)
+    """
+
+    def __init__(self):
+        self._values = {}
+
+    def put(self, value):
+        self._values[threading.get_ident()] = value
+
+    def pop(self):
+        """The value this thread put (and forgets it), or None."""
+        return self._values.pop(threading.get_ident(), None)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -349,6 +380,11 @@ class GAN(keras.Model):
         # default shuffle=True would only warn that it ignores it.
         if shuffle is None:
             shuffle = not isinstance(x, tf.data.Dataset)
+        from keras_gans import distribute
+
+        if distribute.is_multi_worker(self.distribute_strategy):
+            # Keras 3.15 cannot reduce scalar logs across workers (#20585).
+            distribute.enable_multi_worker_fit()
         return super().fit(x, *args, shuffle=shuffle, **kwargs)
 
     # ------------------------------------------------------------------ export
@@ -398,6 +434,27 @@ class GAN(keras.Model):
         return [("serving_default", serve, signature), ("generate", generate, signature)]
 
     # ------------------------------------------------------------ randomness
+    # The noise-draw counter of a step is kept per thread: MirroredStrategy
+    # traces a step by running `train_step` once per replica, one thread per
+    # replica, switching threads at every cross-replica sync. A counter shared
+    # by the replica threads is reset and advanced out of order, so with
+    # several draws per step (d_steps > 1, penalties) replicas would get other
+    # noise than one device (measured: G kernels off by 2x the learning rate).
+    def _draw_state(self):
+        state = self.__dict__.get("_draw_thread_state")
+        if state is None:
+            state = threading.local()
+            self.__dict__["_draw_thread_state"] = state
+        return state
+
+    @property
+    def _draw_index(self):
+        return getattr(self._draw_state(), "index", 0)
+
+    @_draw_index.setter
+    def _draw_index(self, value):
+        self._draw_state().index = value
+
     def _stream_seed(self):
         """A fresh stateless seed: (seed, step counter, draw index) folded together."""
         seed = tf.constant([self.seed, 0x5EED], tf.int64)

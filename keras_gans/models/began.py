@@ -42,25 +42,9 @@ import tensorflow as tf
 
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
 from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
-from keras_gans.models.base import assign_variables
+from keras_gans.losses.reduction import global_mean
+from keras_gans.models.base import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
-
-
-def global_mean(values):
-    """Mean of `values` over the global batch, identical on every replica.
-
-    Not a loss reduction (nothing is differentiated through it): a statistic
-    that must agree across replicas, like BEGAN's controller input.
-    """
-    values = tf.convert_to_tensor(values)
-    total = tf.reduce_sum(values)
-    count = tf.cast(tf.size(values), values.dtype)
-    ctx = tf.distribute.get_replica_context()
-    if ctx is not None and ctx.num_replicas_in_sync > 1:
-        # One packed collective: eager replicas may order separate ones differently.
-        total, count = tf.unstack(ctx.all_reduce(tf.distribute.ReduceOp.SUM,
-                                                 tf.stack([total, count])))
-    return total / count
 
 
 @register_family("began")
@@ -118,7 +102,8 @@ class BEGAN(ConfigurableGAN):
                                   aggregation="only_first_replica")
         self.gamma = 0.5
         self.lambda_k = 0.001
-        self._pending_k_inputs = None
+        # Handed from the D loss to the controller update, per replica thread.
+        self._pending_k_inputs = PerReplica()
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
@@ -167,7 +152,7 @@ class BEGAN(ConfigurableGAN):
         mean_real, mean_fake = global_mean(loss_real), global_mean(loss_fake)
         # Consumed by after_discriminator_update (the controller acts only
         # after a D update; test_step/evaluate leaves k_t alone).
-        self._pending_k_inputs = (mean_real, mean_fake)
+        self._pending_k_inputs.put((mean_real, mean_fake))
         return {
             "d_loss": loss_real - k * loss_fake,
             "d_real": loss_real,
@@ -180,10 +165,10 @@ class BEGAN(ConfigurableGAN):
         return {"g_loss": self.reconstruction_loss(fake)}
 
     def after_discriminator_update(self):
-        if self._pending_k_inputs is None:
+        pending = self._pending_k_inputs.pop()
+        if pending is None:
             return
-        mean_real, mean_fake = self._pending_k_inputs
-        self._pending_k_inputs = None
+        mean_real, mean_fake = pending
         balance = self.gamma * mean_real - mean_fake
         new_k = tf.clip_by_value(tf.convert_to_tensor(self.k_t) + self.lambda_k * balance,
                                  0.0, 1.0)

@@ -30,33 +30,9 @@ import keras
 import tensorflow as tf
 
 from keras_gans.losses import penalties
+from keras_gans.losses.reduction import global_std
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
-
-
-def global_std(x):
-    """The population std of all elements of `x` over all replicas' batches.
-
-    Two all-reduced passes (the mean, then the mean squared deviation) in a
-    replica context with several replicas; `numpy.std(x)` otherwise.
-
-    Example:
-
-    >>> round(float(global_std(tf.constant([[1.0, 3.0], [1.0, 3.0]]))), 3)
-    1.0
-    """
-    x = tf.convert_to_tensor(x)
-    ctx = tf.distribute.get_replica_context()
-    replicas = 1 if ctx is None else ctx.num_replicas_in_sync
-
-    def total(value):
-        if replicas > 1:
-            return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
-        return value
-
-    count = total(tf.cast(tf.size(x), x.dtype))
-    mean = total(tf.reduce_sum(x)) / count
-    return tf.sqrt(total(tf.reduce_sum(tf.square(x - mean))) / count)
 
 
 @register_family("dragan")

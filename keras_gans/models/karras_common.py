@@ -23,7 +23,6 @@ that official weights could be imported one-to-one.
 """
 
 import math
-import threading
 
 import numpy as np
 import keras
@@ -245,48 +244,6 @@ def slerp(a, b, t):
 
 
 # ------------------------------------------------------------ distribution
-def global_mean(values, axis=None):
-    """Mean over the GLOBAL batch (all replicas), identical on every replica.
-
-    A statistic, not a loss (nothing is differentiated through it): the
-    tracked average w and the path-length mean must agree across replicas,
-    or the mirrored variables they are assigned to would diverge. With
-    `axis=0` the mean is over examples only (e.g. of `[batch, w_dim]`).
-    """
-    values = tf.convert_to_tensor(values)
-    if axis is None:
-        total = tf.reduce_sum(values)
-        count = tf.cast(tf.size(values), values.dtype)
-    else:
-        total = tf.reduce_sum(values, axis=axis)
-        count = tf.cast(tf.shape(values)[axis], values.dtype)
-    ctx = tf.distribute.get_replica_context()
-    if ctx is not None and ctx.num_replicas_in_sync > 1:
-        total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
-    return total / count
-
-
-class PerReplica:
-    """Python-side state handed from one hook of a train step to a later one.
-
-    Under `MirroredStrategy` every replica runs `train_step` in its own
-    thread, interleaved at synchronization points; a plain attribute set in
-    `generate_for_training` could be read (and consumed) by another
-    replica's `after_generator_update`, which then uses the wrong replica's
-    tensors and skips its own all-reduce. Values are kept per thread.
-    """
-
-    def __init__(self):
-        self._values = {}
-
-    def put(self, value):
-        self._values[threading.get_ident()] = value
-
-    def pop(self):
-        """The value this replica put (and forgets it), or None."""
-        return self._values.pop(threading.get_ident(), None)
-
-
 def lazy_regularizer(step, interval, fn, zeros):
     """`fn()` every `interval` steps (when `step % interval == 0`), else `zeros`.
 

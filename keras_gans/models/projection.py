@@ -22,8 +22,6 @@ of a generator step, changes D's kernels and singular-vector estimates.
 """
 
 import math
-import threading
-
 import keras
 
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
@@ -102,36 +100,8 @@ def build_projection_discriminator(architecture, data_shape, width, num_classes,
     return keras.Model([x, labels], logits, name=name)
 
 
-class ThreadLocalDrawIndex:
-    """Keeps `GAN._draw_index` (the noise-draw counter of a step) per thread.
-
-    MirroredStrategy traces a step by running `train_step` once per replica,
-    in one thread per replica, switching threads at every cross-replica sync
-    (merge_call, e.g. in `apply_gradients`). A counter shared by the replica
-    threads is then reset and advanced out of order: with `d_steps > 1` the
-    draws after the first D update get other indices than on one device (a
-    1-vs-2-replica step differed by 2 x the learning rate in G's kernels).
-    A local override until the base class keeps the counter per replica.
-    """
-
-    def _draw_state(self):
-        state = self.__dict__.get("_draw_thread_state")
-        if state is None:
-            state = threading.local()
-            self.__dict__["_draw_thread_state"] = state
-        return state
-
-    @property
-    def _draw_index(self):
-        return getattr(self._draw_state(), "index", 0)
-
-    @_draw_index.setter
-    def _draw_index(self, value):
-        self._draw_state().index = value
-
-
 @register_family("sngan_projection")
-class SNGANProjection(ThreadLocalDrawIndex, ConfigurableGAN):
+class SNGANProjection(ConfigurableGAN):
     """Conditional SNGAN: projection D, conditional-BN G (Miyato & Koyama 2018).
 
     Args:

@@ -56,18 +56,17 @@ from keras_gans.layers.filters import blur_2d, upsample_2d
 from keras_gans.layers.noise import NoiseInjection
 from keras_gans.layers.normalization import AdaptiveInstanceNormalization
 from keras_gans.losses import penalties
-from keras_gans.models.base import GAN, assign_variables
+from keras_gans.losses.reduction import global_mean
+from keras_gans.models.base import GAN, PerReplica, assign_variables
 from keras_gans.models.karras_common import (
     DiscriminatorEpilogue,
     KarrasDownBlock,
-    PerReplica,
     assert_truncation_psi,
     build_mapping_network,
     channels_at,
     check_noise_mode,
     check_truncation_psi,
     equalized_conv,
-    global_mean,
     inject_noise,
     lazy_regularizer,
     lerp,

@@ -61,13 +61,12 @@ from keras_gans.layers.filters import DEFAULT_KERNEL, upsample_2d
 from keras_gans.layers.modulated import ModulatedConv2D, ToRGB
 from keras_gans.layers.noise import NoiseInjection
 from keras_gans.losses import penalties
-from keras_gans.models.base import assign_variables
+from keras_gans.losses.reduction import global_mean
+from keras_gans.models.base import PerReplica, assign_variables
 from keras_gans.models.karras_common import (
     DiscriminatorEpilogue,
-    PerReplica,
     channels_at,
     equalized_conv,
-    global_mean,
     inject_noise,
     lazy_regularizer,
     resolution_log2,

@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example
+from keras_gans.losses.reduction import (
+    global_mean,
+    global_std,
+    reduce_batch_scalar,
+    reduce_per_example,
+)
 
 
 def test_single_device_is_the_mean():
@@ -28,3 +33,32 @@ def test_two_replicas_divide_by_the_global_batch():
 def test_scalar_is_refused():
     with pytest.raises(ValueError, match="reduce_batch_scalar"):
         reduce_per_example(tf.constant(1.0))
+
+
+def test_global_std_is_the_global_batch_std():
+    """On N replicas, std(x) is the std of the global batch, not of each shard."""
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "tests/conftest.py must configure two logical CPU devices"
+    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0.0, 1.0, (4, 3)), rng.normal(2.0, 3.0, (4, 3))])
+    x = x.astype("float32")
+    shards = strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.constant(x[4 * ctx.replica_id_in_sync_group:][:4]))
+    per_replica = strategy.experimental_local_results(
+        strategy.run(tf.function(global_std), args=(shards,)))
+    np.testing.assert_allclose([float(v) for v in per_replica], [x.std()] * 2, rtol=1e-5)
+    assert not np.isclose(x[:4].std(), x.std(), rtol=1e-2)  # shard stds would differ
+    np.testing.assert_allclose(float(global_std(tf.constant(x))), x.std(), rtol=1e-5)
+
+
+def test_global_mean_is_identical_on_all_replicas():
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "tests/conftest.py must configure two logical CPU devices"
+    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    values = strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.constant([1.0, 2.0]) if ctx.replica_id_in_sync_group == 0
+        else tf.constant([3.0, 6.0]))
+    result = strategy.run(tf.function(global_mean), args=(values,))
+    means = [float(t) for t in strategy.experimental_local_results(result)]
+    assert means == [3.0, 3.0]

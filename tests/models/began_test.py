@@ -5,7 +5,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from keras_gans.models.began import BEGAN, global_mean
+from keras_gans.models.began import BEGAN
 from keras_gans.testing import GANFamilyTests
 
 
@@ -117,16 +117,6 @@ def test_k_is_saved_with_the_model(tmp_path):
     loaded = keras.saving.load_model(path)
     assert float(loaded.k_t.numpy()) == 0.625
     assert (loaded.gamma, loaded.lambda_k) == (0.3, 0.002)
-
-
-def test_global_mean_is_identical_on_all_replicas():
-    strategy = two_replicas()
-    values = strategy.experimental_distribute_values_from_function(
-        lambda ctx: tf.constant([1.0, 2.0]) if ctx.replica_id_in_sync_group == 0
-        else tf.constant([3.0, 6.0]))
-    result = strategy.run(global_mean, args=(values,))
-    means = [float(t) for t in strategy.experimental_local_results(result)]
-    assert means == [3.0, 3.0]
 
 
 def test_compile_validates_options():

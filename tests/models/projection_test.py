@@ -91,7 +91,7 @@ def test_generator_label_enters_through_conditional_bn():
 
 
 def test_draw_index_is_kept_per_thread():
-    # MirroredStrategy traces one replica per thread (see ThreadLocalDrawIndex).
+    # MirroredStrategy traces one replica per thread (see GAN._draw_state).
     import threading
 
     gan = tiny()
