@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans.models as models
+from keras_gans.testing.distribute import two_device_strategy
 
 GLOBAL_BATCH = 8
 
@@ -31,9 +32,8 @@ def _make(cls):
 
 
 def _two_devices():
-    devices = tf.config.list_logical_devices("CPU")
-    assert len(devices) >= 2, "tests/conftest.py must configure two logical CPU devices"
-    return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    # One strategy for the whole process: see keras_gans.testing.distribute.
+    return two_device_strategy()
 
 
 @pytest.mark.parametrize("family", models.list_families())

@@ -13,6 +13,7 @@ from keras_gans.layers.conditional import (
     projection,
     select_class_rows,
 )
+from keras_gans.testing.distribute import two_device_strategy
 
 
 def batch_norm_reference(x, eps):
@@ -85,7 +86,7 @@ def test_conditional_bn_synchronizes_statistics_across_replicas(rng):
     x = (rng.normal(size=(4, 3, 3, 2)) + np.array([0.0, 0.0, 5.0, 5.0])[:, None, None, None])
     x = x.astype(np.float32)
     y = np.array([0, 1, 1, 0], np.int32)
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    strategy = two_device_strategy()
     with strategy.scope():
         cbn = ConditionalBatchNormalization(2)
         cbn.build([(None, 3, 3, 2), (None,)])

@@ -8,6 +8,7 @@ from keras_gans.losses.reduction import (
     reduce_batch_scalar,
     reduce_per_example,
 )
+from keras_gans.testing.distribute import two_device_strategy
 
 
 def test_single_device_is_the_mean():
@@ -16,10 +17,7 @@ def test_single_device_is_the_mean():
 
 
 def test_two_replicas_divide_by_the_global_batch():
-    devices = tf.config.list_logical_devices("CPU")
-    if len(devices) < 2:
-        pytest.fail("tests/conftest.py must configure two logical CPU devices")
-    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    strategy = two_device_strategy()
     per_replica = strategy.run(lambda: reduce_per_example(tf.constant([1.0, 3.0])))
     values = strategy.experimental_local_results(per_replica)
     # Each replica holds 2 of 4 examples: sum 4 / global batch 4 = 1.
@@ -37,9 +35,7 @@ def test_scalar_is_refused():
 
 def test_global_std_is_the_global_batch_std():
     """On N replicas, std(x) is the std of the global batch, not of each shard."""
-    devices = tf.config.list_logical_devices("CPU")
-    assert len(devices) >= 2, "tests/conftest.py must configure two logical CPU devices"
-    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    strategy = two_device_strategy()
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(0.0, 1.0, (4, 3)), rng.normal(2.0, 3.0, (4, 3))])
     x = x.astype("float32")
@@ -53,9 +49,7 @@ def test_global_std_is_the_global_batch_std():
 
 
 def test_global_mean_is_identical_on_all_replicas():
-    devices = tf.config.list_logical_devices("CPU")
-    assert len(devices) >= 2, "tests/conftest.py must configure two logical CPU devices"
-    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    strategy = two_device_strategy()
     values = strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.constant([1.0, 2.0]) if ctx.replica_id_in_sync_group == 0
         else tf.constant([3.0, 6.0]))

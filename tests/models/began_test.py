@@ -9,18 +9,6 @@ from keras_gans.models.began import BEGAN
 from keras_gans.testing import GANFamilyTests
 
 
-def two_replicas():
-    """MirroredStrategy on the 2 logical CPUs of conftest, without collective ops.
-
-    Eager collectives of different MirroredStrategy objects in one process
-    share instance keys and clash ("Shape mismatch in the collective
-    instance"); reducing through one device avoids them.
-    """
-    return tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-
-
-
 def tiny(**kwargs):
     return BEGAN(**{"data_shape": (2,), "latent_dim": 4, "width": 8, "embedding_dim": 4,
                     **kwargs})

@@ -5,18 +5,7 @@ import tensorflow as tf
 from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example
 from keras_gans.models.ebgan import EBGAN, margin_discriminator_loss, pulling_away_term
 from keras_gans.testing import GANFamilyTests
-
-
-def two_replicas():
-    """MirroredStrategy on the 2 logical CPUs of conftest, without collective ops.
-
-    Eager collectives of different MirroredStrategy objects in one process
-    share instance keys and clash ("Shape mismatch in the collective
-    instance"); reducing through one device avoids them.
-    """
-    return tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-
+from keras_gans.testing.distribute import two_device_strategy
 
 
 def tiny(**kwargs):
@@ -82,7 +71,7 @@ def test_model_losses_against_numpy():
 
 def test_broadcast_batch_term_reduces_like_a_batch_scalar_on_two_replicas():
     """The reduction EBGAN's g_loss relies on (see the module docstring)."""
-    strategy = two_replicas()
+    strategy = two_device_strategy()
     energies = strategy.experimental_distribute_values_from_function(
         lambda ctx: tf.constant([1.0, 2.0, 3.0]) * tf.cast(ctx.replica_id_in_sync_group + 1,
                                                            tf.float32))

@@ -17,18 +17,7 @@ from keras_gans.models.improvements import (
 )
 from keras_gans.models.architectures import ConfigurableGAN, build_mlp_discriminator
 from keras_gans.testing import GANFamilyTests
-
-
-def two_replicas():
-    """MirroredStrategy on the 2 logical CPUs of conftest, without collective ops.
-
-    Eager collectives of different MirroredStrategy objects in one process
-    share instance keys and clash ("Shape mismatch in the collective
-    instance"); reducing through one device avoids them.
-    """
-    return tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-
+from keras_gans.testing.distribute import two_device_strategy
 
 
 class TestImprovedGAN(GANFamilyTests):
@@ -114,7 +103,7 @@ def test_feature_matching_against_formula():
 
 
 def test_feature_matching_uses_global_batch_means_on_two_replicas():
-    strategy = two_replicas()
+    strategy = two_device_strategy()
     real = np.arange(8, dtype="float32").reshape(4, 2)
     fake = np.zeros((4, 2), "float32")
     rv = strategy.experimental_distribute_values_from_function(

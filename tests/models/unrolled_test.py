@@ -6,18 +6,7 @@ import tensorflow as tf
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.unrolled import UnrolledGAN
 from keras_gans.testing import GANFamilyTests, trainable_snapshot
-
-
-def two_replicas():
-    """MirroredStrategy on the 2 logical CPUs of conftest, without collective ops.
-
-    Eager collectives of different MirroredStrategy objects in one process
-    share instance keys and clash ("Shape mismatch in the collective
-    instance"); reducing through one device avoids them.
-    """
-    return tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
-
+from keras_gans.testing.distribute import two_device_strategy
 
 
 def tiny(**kwargs):
@@ -161,7 +150,7 @@ def test_unrolled_weights_match_across_replicas_and_one_device():
     real, z = _inputs(gan, n=8, seed=6)
     fake = gan.generator(z, training=False)
     single = gan.unrolled_discriminator_weights(real, fake)
-    strategy = two_replicas()
+    strategy = two_device_strategy()
 
     def half(tensor):
         return strategy.experimental_distribute_values_from_function(
