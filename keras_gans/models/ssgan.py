@@ -47,7 +47,7 @@ import tensorflow as tf
 
 from keras_gans.data.validation import to_model_range
 from keras_gans.models.acgan import class_accuracy
-from keras_gans.models.architectures import ConfigurableGAN, build_networks
+from keras_gans.models.architectures import ConfigurableGAN, Maxout, build_networks
 from keras_gans.models.cgan import check_num_classes
 from keras_gans.models.conditioning import build_feature_extractor, dense
 from keras_gans.models.registry import register_family
@@ -123,21 +123,78 @@ def feature_matching_per_example(real_features, fake_features):
     return linear + tf.stop_gradient(offset)
 
 
+#: Discriminator options handled here (not by the architecture builders):
+#: the regularization of Salimans et al.'s classifier D (their MNIST D adds
+#: Gaussian noise to the input, std 0.3, and to every hidden layer, std 0.5;
+#: their CIFAR D adds dropout 0.2 to the input and 0.5 after every block).
+REGULARIZATION_OPTIONS = ("input_noise", "hidden_noise", "input_dropout", "dropout")
+
+_ACTIVATIONS = (keras.layers.LeakyReLU, keras.layers.ReLU)
+
+
+def _regularized_features(phi, x, input_noise=0.0, hidden_noise=0.0, input_dropout=0.0,
+                          dropout=0.0):
+    """phi(x) with noise/dropout on the input and after every hidden activation.
+
+    `phi` must be a chain of layers (the "dcgan" and "mlp" feature
+    extractors are). Returns (features, head input): the features are the
+    last hidden layer's output BEFORE its own noise/dropout (Salimans et al.'s
+    feature matching reads the last hidden layer while the earlier layers
+    stay noisy), the head input is after it (what the class layer sees).
+    Noise and dropout act in training mode only.
+    """
+
+    def regularize(t, noise, rate, tag):
+        if rate:
+            t = keras.layers.Dropout(rate, name=f"{tag}_dropout")(t)
+        if noise:
+            t = keras.layers.GaussianNoise(noise, name=f"{tag}_noise")(t)
+        return t
+
+    layers = [layer for layer in phi.layers if not isinstance(layer, keras.layers.InputLayer)]
+    last_activation = max((i for i, layer in enumerate(layers)
+                           if isinstance(layer, _ACTIVATIONS + (Maxout,))), default=-1)
+    t = regularize(x, input_noise, input_dropout, "input")
+    for i, layer in enumerate(layers):
+        t = layer(t)
+        if isinstance(layer, _ACTIVATIONS + (Maxout,)) and i != last_activation:
+            t = regularize(t, hidden_noise, dropout, layer.name)
+    return t, regularize(t, hidden_noise, dropout, "features")
+
+
 def build_classifier_discriminator(architecture, data_shape, width, num_classes, d_opts=None,
                                    name="discriminator"):
     """D(x) -> [class logits [B, K], features phi(x)].
+
+    `d_opts` are the architecture builder's options plus, optionally, the
+    `REGULARIZATION_OPTIONS`: `input_noise` / `hidden_noise` (std of additive
+    Gaussian noise on the input / after every hidden activation and on the
+    features fed to the class layer) and `input_dropout` / `dropout` (rates,
+    same places). All default to 0 (the plain builder's D).
 
     Example:
 
     >>> d = build_classifier_discriminator("dcgan", (8, 8, 1), 4, num_classes=10)
     >>> [tuple(t.shape) for t in d.outputs]
     [(None, 10), (None, 64)]
+    >>> d = build_classifier_discriminator("dcgan", (16, 16, 1), 4, num_classes=10,
+    ...                                    d_opts={"dropout": 0.5, "input_noise": 0.3})
+    >>> [layer.name for layer in d.layers if "noise" in layer.name or "dropout" in layer.name]
+    ['input_noise', 'down0_lrelu_dropout', 'features_dropout']
     """
     d_opts = dict(d_opts or {})
+    reg = {key: float(d_opts.pop(key, 0.0) or 0.0) for key in REGULARIZATION_OPTIONS}
+    for key, value in reg.items():
+        if value < 0.0 or (key.endswith("dropout") and value >= 1.0):
+            raise ValueError(f"discriminator option {key} must lie in "
+                             f"{'[0, 1)' if key.endswith('dropout') else '[0, inf)'}; got {value}.")
     phi = build_feature_extractor(architecture, data_shape, width, d_opts)
     x = keras.Input(tuple(data_shape), name=phi.inputs[0].name)
-    features = phi(x)
-    logits = dense(num_classes, "class_logits", bool(d_opts.get("spectral_norm", False)))(features)
+    if any(reg.values()):
+        features, head = _regularized_features(phi, x, **reg)
+    else:
+        features = head = phi(x)
+    logits = dense(num_classes, "class_logits", bool(d_opts.get("spectral_norm", False)))(head)
     return keras.Model(x, [logits, features], name=name)
 
 
@@ -153,6 +210,12 @@ class SemiSupervisedGAN(ConfigurableGAN):
             normalize real-only and fake-only batches differently in training
             and classify with moving statistics of that mixture at test time.
         num_classes: K, the classes of D (the generator is unconditional).
+
+    `discriminator_options` may also hold `input_noise`, `hidden_noise`
+    (std of additive Gaussian noise on D's input / after every hidden layer),
+    `input_dropout` and `dropout` (rates at the same places): the heavy D
+    regularization of Salimans et al.'s semi-supervised models, active in
+    training mode only (see `build_classifier_discriminator`).
 
     `compile` takes `generator_loss` ("feature_matching" or
     "non_saturating"), `supervised_weight` and `unsupervised_weight`

@@ -31,3 +31,51 @@ def two_device_strategy():
             "tf.config.set_logical_device_configuration(cpu, [LogicalDeviceConfiguration()] * 2) "
             "before TensorFlow initializes its devices (tests/conftest.py does).")
     return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+
+
+def _one_batch(model, global_batch):
+    import numpy as np
+
+    shape = (global_batch,) + tuple(int(s) for s in model.discriminator.inputs[0].shape[1:])
+    x = np.tanh(np.random.default_rng(0).standard_normal(shape)).astype("float32")
+    if getattr(model, "num_classes", None):
+        y = (np.arange(global_batch) % model.num_classes).astype("int32")
+        return tf.data.Dataset.from_tensor_slices((x, y)).batch(global_batch)
+    return tf.data.Dataset.from_tensor_slices(x).batch(global_batch)
+
+
+def _tiny_compiled(cls):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = cls(**cls.example_config)
+    model.compile()
+    return model
+
+
+def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None):
+    """Trains `cls(**cls.example_config)` for one step on one device and on 2 replicas.
+
+    Both start from the same weights and see the same global batch.
+
+    Returns:
+        dict with "names" (weight paths), "initial", "single" and "mirrored"
+        (lists of weight arrays), "single_logs" and "mirrored_logs" (Keras
+        histories) and "metric_names" (the family's logged keys).
+    """
+    if getattr(cls, "example_config", None) is None:
+        raise ValueError(
+            f"{cls.__name__} needs an `example_config` (a tiny instance) for the checks that "
+            "run over every family.")
+    strategy = strategy or two_device_strategy()
+    single = _tiny_compiled(cls)
+    initial = single.get_weights()
+    h1 = single.fit(_one_batch(single, global_batch), epochs=1, verbose=0)
+    with strategy.scope():
+        mirrored = _tiny_compiled(cls)
+        mirrored.set_weights(initial)
+    h2 = mirrored.fit(_one_batch(mirrored, global_batch), epochs=1, verbose=0)
+    return {"names": [v.path for v in single.weights], "initial": initial,
+            "single": single.get_weights(), "mirrored": mirrored.get_weights(),
+            "single_logs": h1.history, "mirrored_logs": h2.history,
+            "metric_names": single.metric_names()}

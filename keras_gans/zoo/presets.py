@@ -16,17 +16,21 @@ PRESETS_FILE = "presets.json"
 #: Names users expect that we cannot load yet, with what would be needed.
 UNAVAILABLE = {
     "stylegan_ffhq": (
-        "The official StyleGAN FFHQ weights (NVlabs, TensorFlow 1 pickles) cannot be "
-        "loaded yet: it needs the StyleGAN family (in progress) plus a converter from "
-        "the official pickle to Keras weights, and the pickle itself, which this "
-        "project cannot download or redistribute (CC BY-NC). Train your own with "
-        "`keras-gans train` or use a shipped preset (`keras-gans zoo list`)."
+        "The official StyleGAN FFHQ weights (NVlabs, 1024x1024, TensorFlow 1 pickle) are not "
+        "shipped and cannot be loaded yet. The architecture exists "
+        "(`keras_gans.models.StyleGAN(resolution=1024, ...)`); what is missing is a converter "
+        "from NVlabs' pickle to these Keras weights, and the pickle itself, which this project "
+        "cannot download here or redistribute (CC BY-NC 4.0). Meanwhile train your own with "
+        "`keras-gans train stylegan --dataset fashion_mnist --resolution 32 ...` or load the shipped "
+        "`stylegan2_fashion_mnist` (`keras-gans zoo list`)."
     ),
     "stylegan2_ffhq": (
-        "The official StyleGAN2 FFHQ weights cannot be loaded yet: it needs the "
-        "StyleGAN2 family (in progress), a converter from NVlabs' pickle format to "
-        "Keras weights, and the pickle file itself (not redistributable here, "
-        "CC BY-NC). Use a shipped preset meanwhile (`keras-gans zoo list`)."
+        "The official StyleGAN2 FFHQ weights (NVlabs, config F, 1024x1024) are not shipped and "
+        "cannot be loaded yet. The architecture exists (`keras_gans.models.StyleGAN2("
+        "resolution=1024, channel_base=32768, channel_max=512)`); what is missing is a "
+        "converter from NVlabs' pickle (TF1 or PyTorch) to these Keras weights, and the "
+        "pickle itself (not downloadable here, CC BY-NC). Meanwhile use the shipped "
+        "`stylegan2_fashion_mnist` (`keras-gans zoo list`)."
     ),
 }
 

@@ -82,6 +82,23 @@ def write_preset(name, model, *, dataset, resolution=None, description="", recip
     return row
 
 
+def format_values(values):
+    """`{"fid": 12.345, "n": 3}` -> "fid=12.35, n=3"; a plain number -> "12.35".
+
+    Example:
+
+    >>> format_values({"precision": 0.71234, "recall": 0.5})
+    'precision=0.7123, recall=0.5'
+    """
+    def one(v):
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    if isinstance(values, dict):
+        return ", ".join(f"{k}={one(v)}" for k, v in values.items()
+                         if not str(k).startswith("fid_class_"))
+    return one(values)
+
+
 def model_card(name, row, extra="", images=None):
     """Markdown card of a preset: what it is, how it was made, what it measures."""
     lines = [f"# {name}", "", row.get("description", ""), "",
@@ -96,12 +113,18 @@ def model_card(name, row, extra="", images=None):
         lines.append(f"| SavedModel | `{row['savedmodel']['path']}` |")
     lines += ["", "## Measured", ""]
     if row.get("metrics"):
-        lines += ["| metric | value | protocol |", "|---|---|---|"]
+        lines += ["| metric | value | real-data floor | protocol |", "|---|---|---|---|"]
         for k, v in row["metrics"].items():
             if isinstance(v, dict):
-                lines.append(f"| {k} | {v.get('value')} | {v.get('protocol', '')} |")
+                floor = format_values(v.get("floor")) if v.get("floor") else "—"
+                protocol = v.get("protocol", "")
+                if v.get("note"):
+                    protocol = f"{protocol}; {v['note']}"
+                lines.append(f"| {k} | {format_values(v.get('value'))} | {floor} | {protocol} |")
             else:
-                lines.append(f"| {k} | {v} | |")
+                lines.append(f"| {k} | {format_values(v)} | — | |")
+        lines += ["", "Floors: the same protocol between real images (Fashion-MNIST train vs "
+                  "test), the best a generator can expect to reach."]
     else:
         lines.append("No metrics recorded.")
     lines += ["", "## Use", "", "```python", "from keras_gans import zoo",

@@ -128,3 +128,48 @@ def test_per_example_feature_matching_has_the_value_and_gradient_of_feature_matc
     # Float64 reference: |mean(real) - mean(fake)|^2.
     diff = real.numpy().astype(np.float64).mean(0) - fake.numpy().astype(np.float64).mean(0)
     np.testing.assert_allclose(reference.numpy(), (diff ** 2).sum(), rtol=1e-5)
+
+
+REGULARIZATION = {"input_noise": 0.3, "hidden_noise": 0.5, "input_dropout": 0.2, "dropout": 0.5}
+
+
+def test_discriminator_regularization_acts_in_training_mode_only():
+    """Salimans et al.'s noisy D: noise/dropout in training, the plain D at inference."""
+    kwargs = dict(data_shape=(16, 16, 1), latent_dim=4, width=4, num_classes=3)
+    gan = SemiSupervisedGAN(discriminator_options=REGULARIZATION, **kwargs)
+    plain = SemiSupervisedGAN(**kwargs)
+    names = [layer.name for layer in gan.discriminator.layers]
+    for name in ("input_dropout", "input_noise", "down0_lrelu_dropout", "down0_lrelu_noise",
+                 "features_dropout", "features_noise"):
+        assert name in names
+    # The last hidden layer (the features G matches) gets no noise of its own
+    # before the features output; the class layer sees it after noise/dropout.
+    assert "down1_lrelu_dropout" not in names
+    plain.discriminator.set_weights(gan.discriminator.get_weights())
+    x = np.tanh(np.random.default_rng(0).standard_normal((4, 16, 16, 1))).astype(np.float32)
+    for a, b in zip(gan.discriminator(x, training=False), plain.discriminator(x, training=False)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    logits_1, _ = gan.discriminator(x, training=True)
+    logits_2, _ = gan.discriminator(x, training=True)
+    assert not np.allclose(logits_1.numpy(), logits_2.numpy())
+    # classify() and classifier() are deterministic (inference mode).
+    np.testing.assert_allclose(gan.classify(x), gan.classify(x))
+    np.testing.assert_allclose(gan.classify(x), plain.classify(x), rtol=1e-5, atol=1e-6)
+    # Trains, and the options survive get_config.
+    gan.compile()
+    logs = gan.train_step((tf.constant(x), tf.constant([0, 2, -1, -1], tf.int32)))
+    assert all(np.isfinite(float(logs[k])) for k in ("d_loss", "g_loss", "d_sup", "d_unsup"))
+    clone = SemiSupervisedGAN.from_config(gan.get_config())
+    assert [layer.name for layer in clone.discriminator.layers] == names
+
+
+def test_discriminator_regularization_on_mlp_and_validation():
+    gan = SemiSupervisedGAN(data_shape=(2,), latent_dim=4, width=8, num_classes=3,
+                            discriminator_options={"dropout": 0.5, "hidden_noise": 0.1})
+    names = [layer.name for layer in gan.discriminator.layers]
+    assert "dense0_lrelu_dropout" in names and "features_noise" in names
+    assert gan.classify(np.zeros((3, 2), np.float32)).shape == (3, 3)
+    with pytest.raises(ValueError, match="dropout"):
+        tiny(discriminator_options={"dropout": 1.0})
+    with pytest.raises(ValueError, match="input_noise"):
+        tiny(discriminator_options={"input_noise": -0.1})
