@@ -90,3 +90,24 @@ def global_std(values):
     values = tf.convert_to_tensor(values)
     mean = global_mean(values)
     return tf.sqrt(global_mean(tf.square(values - mean)))
+
+
+def gather_global_batch(values):
+    """Every replica's rows of `values`, concatenated in replica order.
+
+    For terms that couple the examples of a batch (EBGAN's pulling-away term,
+    minibatch discrimination): computed over the gathered global batch, they
+    are what one device computes on that batch, instead of a per-replica
+    version that ignores pairs straddling replicas. Gradients flow back to
+    each replica's own rows (the all-gather's gradient sums the replicas'
+    upstream gradients). Off-strategy, or with one replica, `values` itself.
+
+    Example:
+
+    >>> int(gather_global_batch(tf.zeros((3, 2))).shape[0])
+    3
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is not None and ctx.num_replicas_in_sync > 1:
+        return ctx.all_gather(values, axis=0)
+    return values

@@ -17,14 +17,13 @@ It pushes generated samples apart in D's feature space (0 for mutually
 orthogonal embeddings, 1 for identical ones).
 
 Reduction. PT is one value per batch, so it cannot be a per-example loss.
-`g_loss` is returned per example as `D(G(z_i)) + lambda_pt * PT`: reducing
-that with the base's `_reduce` (sum / global batch) gives, on R replicas with
-B/R examples each, mean_i D(G(z_i)) + lambda_pt * (1/R) sum_r PT_r -- exactly
-what reducing the energies per example and PT with `reduce_batch_scalar`
-(PT_r / R per replica, summed) gives, because every replica holds the same
-number of examples. Either way PT_r is computed over the examples of one
-replica: pairs that straddle replicas are not counted (on one device, the
-whole batch). `g_pt` logs PT itself.
+PT couples the examples of a batch. Under a distribution strategy it is
+computed over the embeddings of the GLOBAL batch (all-gathered, see
+`keras_gans.losses.reduction.gather_global_batch`), so pairs that straddle
+replicas count as on one device. `g_loss` is returned per example as
+`D(G(z_i)) + lambda_pt * PT`: reducing that with the base's `_reduce` (sum /
+global batch) gives mean_i D(G(z_i)) + lambda_pt * PT on 1 or N replicas.
+`g_pt` logs PT itself.
 
 Defaults: lambda_pt = 0.1 (the paper's EBGAN-PT setting). The margin is on
 the scale of the energy, which depends on how it is normalized (here a mean
@@ -37,6 +36,7 @@ LeakyReLU(0.2) hidden units; the optimizers default to Adam(2e-4, 0.5).
 import keras
 import tensorflow as tf
 
+from keras_gans.losses.reduction import gather_global_batch
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
 from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
 from keras_gans.models.registry import register_family
@@ -163,9 +163,8 @@ class EBGAN(ConfigurableGAN):
         terms = {}
         g_loss = fake_energy
         if self.pt_weight > 0.0:
-            pt = pulling_away_term(embedding)
-            # Broadcast per example: see the module docstring for why this
-            # reduces like a per-batch term.
+            # Over the global batch; broadcast per example (module docstring).
+            pt = pulling_away_term(gather_global_batch(embedding))
             g_loss = fake_energy + self.pt_weight * pt
             terms["g_pt"] = pt
         terms["g_loss"] = g_loss

@@ -44,6 +44,7 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_gans.losses.reduction import gather_global_batch
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.base import assign_variables
 from keras_gans.models.registry import register_family
@@ -65,6 +66,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
     Inputs with more than two axes are flattened first.
 
     Memory: the pairwise distances are a [N, N, B, C] tensor (N = batch).
+    Under a distribution strategy the sum over j runs over the GLOBAL batch
+    (M is all-gathered across replicas), as on one device.
 
     Args:
         num_kernels: B (the authors' code: 100).
@@ -101,8 +104,10 @@ class MinibatchDiscrimination(keras.layers.Layer):
         x = keras.ops.reshape(inputs, (keras.ops.shape(inputs)[0], -1))
         m = keras.ops.matmul(x, self.kernel)
         m = keras.ops.reshape(m, (-1, self.num_kernels, self.kernel_dim))
-        # [N, 1, B, C] - [1, N, B, C] -> L1 over C -> [N, N, B]
-        l1 = keras.ops.sum(keras.ops.abs(m[:, None] - m[None, :]), axis=-1)
+        # Every replica compares its rows with the whole global batch:
+        # [n, 1, B, C] - [1, N, B, C] -> L1 over C -> [n, N, B]
+        others = gather_global_batch(m)
+        l1 = keras.ops.sum(keras.ops.abs(m[:, None] - others[None, :]), axis=-1)
         o = keras.ops.sum(keras.ops.exp(-l1), axis=1)
         if not self.include_self:
             o = o - 1.0

@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans.losses.reduction import (
+    gather_global_batch,
     global_mean,
     global_std,
     reduce_batch_scalar,
@@ -56,3 +57,31 @@ def test_global_mean_is_identical_on_all_replicas():
     result = strategy.run(tf.function(global_mean), args=(values,))
     means = [float(t) for t in strategy.experimental_local_results(result)]
     assert means == [3.0, 3.0]
+
+
+def test_gather_global_batch_concatenates_replicas_and_sums_their_gradients():
+    strategy = two_device_strategy()
+    values = strategy.experimental_distribute_values_from_function(
+        lambda ctx: tf.constant([[1.0], [2.0]]) * float(ctx.replica_id_in_sync_group + 1))
+    weights = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+
+    @tf.function
+    def step(v):
+        def replica(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                gathered = gather_global_batch(x)
+                loss = tf.reduce_sum(gathered * weights)
+            return gathered, tape.gradient(loss, x)
+
+        return strategy.run(replica, args=(v,))
+
+    gathered, grads = step(values)
+    for g in strategy.experimental_local_results(gathered):
+        np.testing.assert_array_equal(g.numpy(), [[1.0], [2.0], [2.0], [4.0]])
+    # Each replica's rows get the sum over replicas of the upstream gradient
+    # (2 x weights): what one device computes for a loss summed over replicas.
+    grads = [g.numpy() for g in strategy.experimental_local_results(grads)]
+    np.testing.assert_array_equal(grads[0], [[2.0], [4.0]])
+    np.testing.assert_array_equal(grads[1], [[6.0], [8.0]])
+    np.testing.assert_array_equal(gather_global_batch(tf.ones((3, 1))).numpy(), np.ones((3, 1)))
