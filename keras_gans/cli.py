@@ -229,6 +229,18 @@ def cmd_export(args):
     return 0
 
 
+def _metric_summary(name, record):
+    """`fid10k_test: fid=3.87 (floor fid=0.1064)` for `keras-gans zoo list`."""
+    from keras_gans.zoo.writer import format_values
+
+    if not isinstance(record, dict):
+        return f"{name}: {format_values(record)}"
+    text = f"{name}: {format_values(record.get('value'))}"
+    if record.get("floor"):
+        text += f" (floor {format_values(record['floor'])})"
+    return text
+
+
 def cmd_zoo(args):
     from keras_gans import zoo
 
@@ -241,9 +253,7 @@ def cmd_zoo(args):
         print("-" * len(header))
         for name in sorted(table):
             row = table[name]
-            metrics = ", ".join(
-                f"{k}={v['value'] if isinstance(v, dict) else v}"
-                for k, v in (row.get("metrics") or {}).items())
+            metrics = "; ".join(_metric_summary(k, v) for k, v in (row.get("metrics") or {}).items())
             print(f"{name:28} {row['family']:12} {row['dataset']:14} "
                   f"{str(row.get('resolution') or ''):>4}  {metrics}")
         for name in sorted(zoo.UNAVAILABLE):
