@@ -203,3 +203,21 @@ def disable_multi_worker_fit():
     current = tf_trainer.reduce_per_replica
     if getattr(current, _PATCH_FLAG, False):
         tf_trainer.reduce_per_replica = current.__wrapped__
+
+
+def free_local_ports(n):
+    """`n` distinct free TCP ports on 127.0.0.1, for a local test cluster's TF_CONFIG.
+
+    The sockets are bound together (so the ports differ) and closed just
+    before the workers bind them.
+    """
+    import socket
+
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()

@@ -19,24 +19,14 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from keras_gans.distribute import free_local_ports
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def command(args, out, strategy):
@@ -89,7 +79,7 @@ def main():
 
     base = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+        cluster = {"worker": [f"127.0.0.1:{port}" for port in free_local_ports(2)]}
         envs = [dict(base, TF_NUM_INTRAOP_THREADS="1", TF_CONFIG=json.dumps(
             {"cluster": cluster, "task": {"type": "worker", "index": i}})) for i in range(2)]
         out = os.path.join(tmp, "multi")

@@ -13,7 +13,6 @@ fails and says to delete the patch.
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,21 +30,9 @@ TINY = ["train", "dcgan", "--dataset", "digits", "--epochs", "2", "--steps-per-e
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _free_ports(n):
-    # Bound together, so the ports differ; closed just before the workers bind them.
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def _start_workers(argv, logdir, n=2, env=None):
     """Starts `n` workers of one cluster on 127.0.0.1; returns (procs, log paths)."""
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(n)]}
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in distribute.free_local_ports(n)]}
     procs, logs = [], []
     for index in range(n):
         worker_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
@@ -176,7 +163,7 @@ def test_two_workers_train_dcgan_like_one_process(tmp_path, capsys):
                                    err_msg=key)
 
 
-PROBE = f"""
+PROBE = """
 import numpy as np, keras, tensorflow as tf
 import keras_gans
 from keras_gans import distribute
@@ -194,7 +181,7 @@ else:
     print("UNPATCHED PASSED")
 history = model.fit(ds, epochs=1, verbose=0).history  # GAN.fit patches Keras
 distribute.enable_multi_worker_fit()  # idempotent
-print("PATCHED PASSED", {{k: v[-1] for k, v in history.items()}})
+print("PATCHED PASSED", {k: v[-1] for k, v in history.items()})
 """
 
 
