@@ -7,7 +7,7 @@ one device and one step under `MirroredStrategy` over two logical CPU
 devices, from the same weights on the same global batch of 8
 (`keras_gans.testing.distribute.one_step_on_one_and_two_replicas`, the check
 `tests/distribute/equivalence_test.py` asserts to 1e-6). Prints a Markdown
-table: max |w_1 - w_2| over all G, D and EMA weights, the largest weight
+table: max |w_1 - w_2| over all G, D and EMA weights, the largest weight-tensor
 change of the step itself (for scale), and the largest logged-loss difference.
 """
 
@@ -38,8 +38,9 @@ def main():
         run = one_step_on_one_and_two_replicas(models.get(family))
         diff = max(float(np.max(np.abs(a - b))) if a.size else 0.0
                    for a, b in zip(run["single"], run["mirrored"]))
-        step = max(float(np.max(np.abs(a - b))) if a.size else 0.0
-                   for a, b in zip(run["initial"], run["single"]))
+        # Scale of the step: weight tensors only (scalars are counters that move by 1).
+        step = max(float(np.max(np.abs(a - b))) for a, b in zip(run["initial"], run["single"])
+                   if a.ndim > 0 and a.size and np.issubdtype(a.dtype, np.floating))
         logs = max(abs(run["single_logs"][k][-1] - run["mirrored_logs"][k][-1])
                    for k in run["metric_names"])
         print(f"| {family} | {diff:.2e} | {step:.2e} | {logs:.2e} |", flush=True)
