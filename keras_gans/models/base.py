@@ -35,6 +35,9 @@ from keras_gans.data.validation import to_uint8
 from keras_gans.losses import adversarial
 from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example
 
+# How the d_steps discriminator updates of one train_step share the real batch.
+CRITIC_BATCHES = ("shared", "split")
+
 
 def assign_variables(variables, values):
     """Assigns `values` to `variables`, also inside a replica context.
@@ -175,6 +178,7 @@ class GAN(keras.Model):
         self.g_optimizer = None
         self.adversarial_loss = None
         self.d_steps = 1
+        self.critic_batches = "shared"
         self.skip_nonfinite = True
         self._draw_index = 0
         self.built = True
@@ -228,7 +232,8 @@ class GAN(keras.Model):
 
     # ----------------------------------------------------------------- compile
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
-                d_steps=1, jit_compile=False, skip_nonfinite=True, **kwargs):
+                d_steps=1, critic_batches="shared", jit_compile=False, skip_nonfinite=True,
+                **kwargs):
         """Configures both players.
 
         Args:
@@ -238,6 +243,14 @@ class GAN(keras.Model):
                 `wasserstein`, `hinge`, `least_squares`), config dict or
                 `keras_gans.losses.AdversarialLoss`.
             d_steps: discriminator updates per generator update.
+            critic_batches: which real images those `d_steps` updates see.
+                `"shared"` (keras-io's WGAN-GP example): every update sees the
+                whole batch. `"split"` (Algorithm 1 of the WGAN and WGAN-GP
+                papers: a fresh real minibatch per critic iteration): batch
+                `d_steps * m` from the dataset and update `i` sees rows
+                `i::d_steps` (m of them); the generator step uses m latents.
+                Strided, not contiguous, so a replica's share of every slice
+                is the same rows on any number of replicas.
             jit_compile: compile `train_step` with XLA. On CPU it helps large
                 convolutions and can slow small models: measure per model.
             skip_nonfinite: skip (in-graph) any update whose gradients are not
@@ -264,6 +277,10 @@ class GAN(keras.Model):
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be >= 1; got {d_steps}.")
         self.d_steps = int(d_steps)
+        if critic_batches not in CRITIC_BATCHES:
+            raise ValueError(
+                f"critic_batches must be one of {CRITIC_BATCHES}; got {critic_batches!r}.")
+        self.critic_batches = critic_batches
         self.skip_nonfinite = bool(skip_nonfinite)
         # The Keras optimizer slot stays empty: both optimizers live on the
         # model under their own names and are saved and restored as such.
@@ -296,6 +313,7 @@ class GAN(keras.Model):
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
             "loss": self.adversarial_loss.get_config(),
             "d_steps": self.d_steps,
+            "critic_batches": self.critic_batches,
             "jit_compile": bool(self.jit_compile),
             "skip_nonfinite": self.skip_nonfinite,
             **self.compile_options(),
@@ -643,13 +661,35 @@ class GAN(keras.Model):
             images, labels = data, None
         return images, labels
 
+    def critic_slices(self, real, labels=None):
+        """The `d_steps` (real, labels) pairs the D updates of one step see."""
+        n = self.d_steps
+        if self.critic_batches == "shared" or n == 1:
+            return [(real, labels)] * n
+        batch = real.shape[0]
+        if batch is not None and batch % n:
+            raise ValueError(
+                f"critic_batches='split' with d_steps={n} needs a batch size divisible by "
+                f"{n}; got a batch of {batch}. Batch the dataset with a multiple of {n} "
+                "(per replica) and drop_remainder=True.")
+        check = tf.debugging.assert_equal(
+            tf.shape(real)[0] % n, 0,
+            message=f"critic_batches='split' with d_steps={n}: the batch size (per replica) "
+                    f"is not divisible by {n}; batch the dataset with a multiple of {n} "
+                    "and drop_remainder=True")
+        with tf.control_dependencies([check]):
+            real = tf.identity(real)
+        return [(real[i::n], None if labels is None else labels[i::n]) for i in range(n)]
+
     def train_step(self, data):
         real, labels = self.unpack_batch(data)
         self._draw_index = 0
-        batch = tf.shape(real)[0]
+        slices = self.critic_slices(real, labels)
         logs = {}
-        for _ in range(self.d_steps - 1):
-            logs.update(self.discriminator_step(real, labels))
+        for slice_real, slice_labels in slices[:-1]:
+            logs.update(self.discriminator_step(slice_real, slice_labels))
+        real, labels = slices[-1]
+        batch = tf.shape(real)[0]
         variables = self.generator.trainable_variables
         with tf.GradientTape() as g_tape:
             fake = self.generate_for_training(self.sample_latents(batch), labels)

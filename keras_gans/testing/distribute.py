@@ -44,19 +44,20 @@ def _one_batch(model, global_batch):
     return tf.data.Dataset.from_tensor_slices(x).batch(global_batch)
 
 
-def _tiny_compiled(cls):
+def _tiny_compiled(cls, compile_kwargs=None):
     import keras
 
     keras.utils.set_random_seed(0)
     model = cls(**cls.example_config)
-    model.compile()
+    model.compile(**(compile_kwargs or {}))
     return model
 
 
-def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None):
+def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None, compile_kwargs=None):
     """Trains `cls(**cls.example_config)` for one step on one device and on 2 replicas.
 
-    Both start from the same weights and see the same global batch.
+    Both start from the same weights and see the same global batch;
+    `compile_kwargs` go to both `compile` calls (default: the family's defaults).
 
     Returns:
         dict with "names" (weight paths), "initial", "single" and "mirrored"
@@ -68,11 +69,11 @@ def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None):
             f"{cls.__name__} needs an `example_config` (a tiny instance) for the checks that "
             "run over every family.")
     strategy = strategy or two_device_strategy()
-    single = _tiny_compiled(cls)
+    single = _tiny_compiled(cls, compile_kwargs)
     initial = single.get_weights()
     h1 = single.fit(_one_batch(single, global_batch), epochs=1, verbose=0)
     with strategy.scope():
-        mirrored = _tiny_compiled(cls)
+        mirrored = _tiny_compiled(cls, compile_kwargs)
         mirrored.set_weights(initial)
     h2 = mirrored.fit(_one_batch(mirrored, global_batch), epochs=1, verbose=0)
     return {"names": [v.path for v in single.weights], "initial": initial,

@@ -39,6 +39,10 @@ def write_preset(name, model, *, dataset, resolution=None, description="", recip
     directory = os.path.join(zoo_dir(), name)
     os.makedirs(directory, exist_ok=True)
     config = keras.saving.serialize_keras_object(model)
+    # Without its compile config the copy below builds no optimizers, so the
+    # weights file holds no optimizer slots (for Adam, twice the model's size);
+    # `zoo.load` compiles from the table row's "compile" instead.
+    config.pop("compile_config", None)
     write_text(os.path.join(directory, "config.json"), json.dumps(config, indent=1))
     fresh = keras.saving.deserialize_keras_object(config)
     fresh.set_weights(model.get_weights())
