@@ -19,7 +19,7 @@ from keras_gans.layers.filters import (  # noqa: F401
     upsample_2d,
     upsample_conv_2d,
 )
-from keras_gans.layers.minibatch_std import MinibatchStandardDeviation  # noqa: F401
+from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd, MinibatchStandardDeviation  # noqa: F401
 from keras_gans.layers.modulated import ModulatedConv2D, ToRGB  # noqa: F401
 from keras_gans.layers.noise import NoiseInjection, stateless_noise  # noqa: F401
 from keras_gans.layers.normalization import (  # noqa: F401

@@ -131,7 +131,7 @@ def add_minibatch_features(discriminator, minibatch_discrimination=None, minibat
         minibatch_discrimination: None/False, True, or a dict of
             `MinibatchDiscrimination` arguments.
         minibatch_std: None or the group size of
-            `keras_gans.layers.minibatch_std.MinibatchStandardDeviation`.
+            `keras_gans.layers.minibatch_std.ConsecutiveMinibatchStd`.
 
     Returns:
         A new model sharing every layer but the output layer, which is
@@ -153,13 +153,14 @@ def add_minibatch_features(discriminator, minibatch_discrimination=None, minibat
         )
     x = features
     if minibatch_std:
-        from keras_gans.layers.minibatch_std import MinibatchStandardDeviation
+        # Consecutive groups: the same statistic on any number of replicas.
+        from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd
 
         width = int(x.shape[-1])
         # The layer works on feature maps; a 1x1 map of all features gives the
         # same statistic (std over the group, averaged over all features).
         x = keras.layers.Reshape((1, 1, width), name="mbstd_to_map")(x)
-        x = MinibatchStandardDeviation(group_size=int(minibatch_std), name="minibatch_std")(x)
+        x = ConsecutiveMinibatchStd(group_size=int(minibatch_std), name="minibatch_std")(x)
         x = keras.layers.Flatten(name="mbstd_flatten")(x)
     if minibatch_discrimination:
         options = {} if minibatch_discrimination is True else dict(minibatch_discrimination)

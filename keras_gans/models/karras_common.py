@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
 from keras_gans.layers.filters import blur_2d, downsample_2d
-from keras_gans.layers.minibatch_std import MinibatchStandardDeviation
+from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd  # noqa: F401 (re-export)
 from keras_gans.layers.noise import stateless_noise
 from keras_gans.layers.normalization import PixelNormalization
 
@@ -299,40 +299,6 @@ def inject_noise(layer, x, index, noise=None, noise_mode="const", noise_seed=Non
 
 
 # ---------------------------------------------------- discriminator blocks
-@keras.saving.register_keras_serializable(package="keras_gans")
-class ConsecutiveMinibatchStd(MinibatchStandardDeviation):
-    """`MinibatchStandardDeviation` over groups of CONSECUTIVE samples.
-
-    The layer (like the official code) puts sample `n` of a batch of `N` in
-    group `n mod (N / G)`. Here group `k` is samples `[k G, (k + 1) G)`
-    instead: the same statistic for i.i.d. batches, but the groups no longer
-    depend on how a global batch is split over replicas, so one step on N
-    replicas equals one step on one device with the global batch (as long as
-    each replica's batch is a multiple of the group size). Implemented by
-    reordering the batch around the parent layer (two gathers).
-    """
-
-    def call(self, inputs):
-        x = inputs
-        batch = tf.shape(x)[0]
-        static_batch = x.shape[0]
-        if static_batch is not None:
-            group = min(self.group_size, static_batch)
-            if static_batch % group:
-                raise ValueError(self._divisibility_message(static_batch))
-            checks = []
-        else:
-            group = tf.minimum(self.group_size, batch)
-            checks = [tf.debugging.Assert(tf.equal(batch % group, 0),
-                                          [self._divisibility_message("<see below>"), batch])]
-        with tf.control_dependencies(checks):
-            # Position g * M + k holds sample k * G + g: the parent's group k
-            # (positions = k mod M) is then samples k G ... k G + G - 1.
-            order = tf.reshape(tf.transpose(tf.reshape(tf.range(batch), [-1, group])), [-1])
-        y = super().call(tf.gather(x, order))
-        return tf.gather(y, tf.math.invert_permutation(order))
-
-
 @keras.saving.register_keras_serializable(package="keras_gans")
 class KarrasDownBlock(keras.layers.Layer):
     """ProGAN / StyleGAN discriminator block: conv 3x3, conv 3x3, 2x down.

@@ -194,3 +194,20 @@ def test_one_sided_label_smoothing_changes_only_the_real_term():
     expected = 0.9 * softplus(-r) + 0.1 * softplus(r) + softplus(f)
     d_loss = gan.compute_discriminator_loss(tf.constant(real), tf.constant(fake))["d_loss"]
     np.testing.assert_allclose(d_loss, expected, rtol=1e-5)
+
+
+class ImprovedGANWithMinibatchStd(ImprovedGAN):
+    example_config = {"data_shape": (2,), "latent_dim": 4, "width": 8,
+                      "discriminator_options": {"minibatch_discrimination": False,
+                                                "minibatch_std": 2}}
+
+
+def test_minibatch_std_option_is_the_same_step_on_one_and_two_replicas():
+    # Groups of consecutive samples: each replica's half of the batch holds
+    # whole groups, the same ones a single device forms.
+    from keras_gans.testing.distribute import one_step_on_one_and_two_replicas
+
+    run = one_step_on_one_and_two_replicas(ImprovedGANWithMinibatchStd, global_batch=8)
+    for name, a, b in zip(run["names"], run["single"], run["mirrored"]):
+        np.testing.assert_allclose(b, a, atol=1e-6, rtol=0, err_msg=name)
+    assert any(not np.array_equal(a, b) for a, b in zip(run["initial"], run["single"]))
