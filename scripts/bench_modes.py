@@ -103,8 +103,14 @@ def train_and_measure(key, options, dataset, seed, args):
     build_kwargs, compile_kwargs = options
     start = time.perf_counter()
     model = build(key, seed, args, **build_kwargs)
+    if args.critic_batches == "split":
+        compile_kwargs = {**compile_kwargs, "critic_batches": "split"}
     model.compile(steps_per_execution=args.steps_per_execution, **compile_kwargs)
-    data = keras_gans.data.load(dataset, batch_size=args.batch_size, seed=seed, repeat=True)
+    # With "split", each of the d_steps critic updates gets its own batch of
+    # --batch-size real points (the papers' Algorithm 1), so the dataset
+    # yields d_steps times as many per step.
+    batch = args.batch_size * (model.d_steps if args.critic_batches == "split" else 1)
+    data = keras_gans.data.load(dataset, batch_size=batch, seed=seed, repeat=True)
     model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
     seconds = time.perf_counter() - start
     samples = model.generate(model.latents(args.samples, seed=10_000 + seed))
@@ -112,6 +118,25 @@ def train_and_measure(key, options, dataset, seed, args):
     metrics["seconds"] = seconds
     metrics["nonfinite"] = int(np.sum(~np.isfinite(samples).all(axis=1)))
     return metrics
+
+
+def reference_samples(dataset, seed, num_samples):
+    """{label: samples} of two generators that need no training.
+
+    `reference: the data` draws from the mixture itself (the best score);
+    `reference: Gaussian fit` draws from one Gaussian with the data's mean
+    and covariance, which has learned no mode at all: a family scoring no
+    better than it has not learned the modes, whatever its coverage.
+    """
+    from keras_gans.data.mixtures import mixture_modes, sample_mixture
+
+    centers, std = mixture_modes(dataset)
+    data, _ = sample_mixture(centers, std, 100_000, seed=seed)
+    rng = np.random.default_rng(20_000 + seed)
+    gaussian = rng.multivariate_normal(data.mean(0), np.cov(data.T), size=num_samples)
+    return {"reference: the data": sample_mixture(centers, std, num_samples,
+                                                  seed=30_000 + seed)[0],
+            "reference: Gaussian fit": gaussian.astype(np.float32)}
 
 
 def mean_std(values, fmt):
@@ -145,6 +170,7 @@ def table(results, runs, datasets):
             hq = mean_std([100 * r["high_quality_fraction"] for r in rows], "{:.1f}")
             kl = mean_std([r["kl_to_uniform"] for r in rows], "{:.2f}")
             secs = mean_std([r["seconds"] for r in rows], "{:.0f}")
+            secs = "—" if secs == "nan" else secs  # the reference rows train nothing
             lines.append(f"| {label} | {dataset} | {modes} | {hq} | {kl} | {secs} |")
     return "\n".join(lines)
 
@@ -161,6 +187,9 @@ def main(argv=None):
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--samples", type=int, default=2500)
     parser.add_argument("--steps-per-execution", type=int, default=50)
+    parser.add_argument("--critic-batches", choices=("shared", "split"), default="shared",
+                        help="families with several D steps: every D update on the same "
+                             "real batch (shared) or on its own batch (split)")
     parser.add_argument("--quick", action="store_true",
                         help="1 seed, 200 steps: checks that everything runs")
     parser.add_argument("--out", default=None,
@@ -217,7 +246,15 @@ def main(argv=None):
             else:
                 results[(label, dataset)] = rows
 
-    md = table(results, runs, datasets)
+    references = []
+    for dataset in datasets:
+        for seed in range(args.seeds):
+            for label, samples in reference_samples(dataset, seed, args.samples).items():
+                metrics = {**mixture_metrics(samples, dataset), "seconds": float("nan")}
+                results.setdefault((label, dataset), []).append(metrics)
+                if (label, None, None) not in references:
+                    references.append((label, None, None))
+    md = table(results, references + runs, datasets)
     command = shlex.join(["python", "scripts/bench_modes.py",
                           *(sys.argv[1:] if argv is None else argv)])
     header = (
@@ -227,7 +264,11 @@ def main(argv=None):
         f"{args.batch_size}, MLP width {args.width} (2 hidden layers in G and D), latent "
         f"size {args.latent_dim}, {args.seeds} seed(s) (mean ± std), {args.samples} samples "
         f"per evaluation, {args.steps_per_execution} steps per execution. Each family uses "
-        "its default optimizers, loss and D steps per G step. Modes are covered with >= 1 "
+        "its default optimizers, loss and D steps per G step; critic_batches="
+        f"{args.critic_batches!r} (with 'split' every D update sees its own {args.batch_size} "
+        "real points). The two reference rows need no training: the data itself, and one "
+        "Gaussian fitted to it (no mode learned): coverage at or below the Gaussian's is not "
+        "mode learning. Modes are covered with >= 1 "
         "sample within 3 std; KL is of the high-quality samples' mode histogram to uniform "
         "(0 is perfectly balanced). Wall time includes building and tracing, on a shared "
         "2-core CPU.\n\n"
