@@ -170,6 +170,9 @@ def main():
         run["cpu_seconds"] = budget.cpu_used()
         run["wall_seconds"] += time.time() - wall0
     steps = int(model.g_optimizer.iterations.numpy())
+    # Metrics already measured on these very weights (a rerun after the budget
+    # is spent, e.g. to publish) are reused instead of measured again.
+    measured_at = run.get("metrics_at_step", run.get("steps")) if "metrics" in run else None
     run.update({
         **CONFIG, **TRAINING, "recipe": args.recipe, "seed": args.seed, "steps": steps, "images_seen": steps * batch,
         "data_epochs": round(steps / per_data_epoch, 3),
@@ -183,7 +186,15 @@ def main():
     mixing = save_style_mixing_figure(
         model.mix_styles(model.latents(4, seed=2), model.latents(6, seed=3)),
         os.path.join(args.out, "style_mixing.png"))
-    metrics = {}
+    interpolations = {}
+    for space in ("z", "w"):  # slerp in Z, lerp in W, seed 4 -> seed 5
+        name = f"interpolation_{space}.png"
+        model.interpolate(4, 5, steps=10, space=space, path=os.path.join(args.out, name))
+        interpolations[name] = os.path.join(args.out, name)
+    model.interpolate(4, 5, steps=24, space="w",
+                      gif_path=os.path.join(args.out, "interpolation_w.gif"))
+    interpolations["interpolation_w.gif"] = os.path.join(args.out, "interpolation_w.gif")
+    metrics = run["metrics"] if measured_at == steps else {}
 
     def cropped(n, seed, labels=None):
         # Undo the padding: the classifier (and the floors) are 28x28.
@@ -193,13 +204,14 @@ def main():
 
     protocols = ("fid10k_test", "kid10k_test", "pr10k_test", "dc10k_test", "modes10k", "is10k")
     eval_n = None if args.eval_samples == 10000 else args.eval_samples
-    for name, result in evaluate(cropped, protocols=protocols, num_samples=eval_n,
-                                 seed=args.seed).items():
+    results = {} if metrics else evaluate(cropped, protocols=protocols, num_samples=eval_n,
+                                          seed=args.seed)
+    for name, result in results.items():
         print(format_result(result))
         metrics[name] = {"value": result["values"], "protocol": name,
                          "floor": result.get("floor"),
                          "note": "EMA generator; 32x32 samples center-cropped to 28x28"}
-    if args.ppl_samples:
+    if args.ppl_samples and "ppl_w_full" not in metrics:
         from keras_gans.metrics.ppl import perceptual_path_length
 
         ppl = perceptual_path_length(model, num_samples=args.ppl_samples, seed=args.seed)
@@ -208,7 +220,7 @@ def main():
             "protocol": (f"PPL in W, full sampling, eps {ppl['epsilon']:g}, "
                          f"{ppl['num_samples']} pairs, features: {ppl['feature']}; "
                          f"{ppl['note']}")}
-    run["metrics"] = metrics
+    run["metrics"], run["metrics_at_step"] = metrics, steps
     write_text(run_file, json.dumps(run, indent=2))
     print(json.dumps(run, indent=2))
 
@@ -229,11 +241,13 @@ def main():
             card=(comparison_table(run, args.recipe) + "Truncation strip: rows are latents, columns truncation_psi "
                   f"{', '.join(f'{p:g}' for p in TRUNCATION_PSI)}. Style mixing: coarse "
                   "styles (layers 0-3) from the row sources, the rest from the column "
-                  "sources (StyleGAN figure 3).\n\nMetrics: EMA generator, 32x32 "
+                  "sources (StyleGAN figure 3). Interpolations from seed 4 to seed 5: spherical in Z, "
+                  "linear in W (strips of 10 frames, and a GIF of 24 in W).\n\nMetrics: EMA generator, 32x32 "
                   "samples center-cropped to 28x28 (the padding undone) for the "
                   "Fashion-MNIST classifier's features; floors are train vs test "
                   "images under the same protocols."),
-            images={"samples.png": grid, "truncation.png": strip, "style_mixing.png": mixing},
+            images={"samples.png": grid, "truncation.png": strip, "style_mixing.png": mixing,
+                    **interpolations},
         )
         print(f"Published preset {PRESET}")
 
