@@ -276,12 +276,25 @@ _FEATURE_ALIASES = {"fmnist_classifier": "fashion_mnist_classifier",
                     "inception": "inception"}
 
 
+#: Perceptual path length, by space (full sampling, eps 1e-4; see keras_gans.metrics.ppl).
+_PPL_METRICS = {"ppl_w": "w", "ppl_z": "z"}
+
+
+def _ppl_json(name, record):
+    return {"protocol": name, "n": record["num_samples"], "feature_network": record["feature"],
+            "value": {"ppl": record["ppl"], "ppl_std": record["ppl_std"]}, "floor": None,
+            "note": f"{record['space']} space, {record['sampling']} sampling, eps "
+                    f"{record['epsilon']:g}; {record['note']}"}
+
+
 def cmd_eval(args):
     from keras_gans.metrics import evaluate, format_result
 
     model = load_model(args.model)
     protocols = [_METRIC_ALIASES.get(m.strip(), m.strip())
                  for m in args.metrics.split(",") if m.strip()]
+    ppl = [m for m in protocols if m in _PPL_METRICS]
+    protocols = [m for m in protocols if m not in _PPL_METRICS]
     features = _FEATURE_ALIASES.get(args.features)
     if features is None:
         raise ValueError(f"--features must be one of {sorted(_FEATURE_ALIASES)}; "
@@ -289,7 +302,7 @@ def cmd_eval(args):
     kwargs = {"path": args.inception_graph} if args.inception_graph else None
     results = evaluate(model, protocols=protocols, feature_network=features,
                        num_samples=args.n, seed=args.seed, feature_kwargs=kwargs,
-                       verbose=not args.json)
+                       verbose=not args.json) if protocols else {}
     if args.json:
         for name, result in results.items():
             print(json.dumps({
@@ -298,6 +311,23 @@ def cmd_eval(args):
                 "feature_weights": result.get("feature_weights"),
                 "value": result["values"], "floor": result.get("floor"),
                 "note": result.get("note") or result.get("floor_note")}, default=float))
+    if ppl:
+        from keras_gans.metrics.ppl import perceptual_path_length
+
+        if not hasattr(model, "mapping"):
+            raise ValueError(f"{', '.join(ppl)} need a style-based model (StyleGAN, StyleGAN2) "
+                             f"with a mapping network; {args.model} is a "
+                             f"{type(model).__name__}. Drop the ppl metrics for it.")
+        if features != "fashion_mnist_classifier":
+            raise ValueError("PPL is measured with the Fashion-MNIST classifier's features "
+                             f"only; drop --features {args.features} or the ppl metrics.")
+        for name in ppl:
+            record = perceptual_path_length(model, num_samples=args.n or 1000,
+                                            space=_PPL_METRICS[name], seed=args.seed)
+            line = _ppl_json(name, record)
+            print(json.dumps(line) if args.json else
+                  f"{name}: ppl={record['ppl']:.4g} ± {record['ppl_std']:.3g} | "
+                  f"{line['n']} pairs, {line['feature_network']} | {line['note']}")
     return 0
 
 
@@ -358,7 +388,8 @@ def build_parser():
     v = sub.add_parser("eval", help="evaluate a model under named metric protocols")
     v.add_argument("model", help="preset name, run directory or .keras file")
     v.add_argument("--metrics", default="fid10k_test,kid10k_test,pr10k_test,dc10k_test",
-                   help="comma-separated protocols (aliases: fid, kid, pr, coverage, is, modes)")
+                   help="comma-separated protocols (aliases: fid, kid, pr, coverage, is, modes; "
+                        "style-based models also ppl_w, ppl_z: 1000 pairs unless --n)")
     v.add_argument("--features", default="fmnist_classifier",
                    help="fmnist_classifier (offline) or inception")
     v.add_argument("--inception-graph", default=None,

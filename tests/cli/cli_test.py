@@ -111,3 +111,25 @@ def test_metric_monitor_logs_into_history():
                       callbacks=[monitor])
     assert list(monitor.results) == [2]
     assert np.isfinite(history.history["fid10k_test"][-1])
+
+
+def test_eval_ppl_of_a_style_model_and_refusal_for_others(capsys, tmp_path):
+    import keras
+    from keras_gans.models import DCGAN, StyleGAN2
+
+    keras.utils.set_random_seed(0)
+    style = StyleGAN2(**StyleGAN2.example_config)
+    style.compile()
+    path = str(tmp_path / "style.keras")
+    style.save(path)
+    assert cli.main(["eval", path, "--metrics", "ppl_w,ppl_z", "--n", "16", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()
+             if line.startswith("{")]
+    assert [r["protocol"] for r in lines] == ["ppl_w", "ppl_z"]
+    for r in lines:
+        assert r["n"] == 16 and r["value"]["ppl"] > 0 and "NOT comparable" in r["note"]
+    gan = DCGAN(width=4, latent_dim=8)
+    gan.compile()
+    gan.save(str(tmp_path / "dcgan.keras"))
+    assert cli.main(["eval", str(tmp_path / "dcgan.keras"), "--metrics", "ppl_w"]) == 2
+    assert "style-based model" in capsys.readouterr().err
