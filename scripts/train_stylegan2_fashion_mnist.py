@@ -1,7 +1,7 @@
-"""Recipe of the `stylegan2_fashion_mnist` preset (a small 32x32 StyleGAN2), and its plain reference.
+"""Recipes of the `stylegan2_fashion_mnist` preset (a small 32x32 StyleGAN2): the shipped one and its alternative.
 
-    python scripts/train_stylegan2_fashion_mnist.py --recipe tuned --cpu-minutes 120 --publish
-    python scripts/train_stylegan2_fashion_mnist.py --recipe plain --cpu-minutes 120
+    python scripts/train_stylegan2_fashion_mnist.py --recipe plain --cpu-minutes 100 --publish
+    python scripts/train_stylegan2_fashion_mnist.py --recipe tuned --cpu-minutes 100
 
 Fashion-MNIST's 28x28 images are zero-padded (black, as their background)
 to 32x32, the nearest power of two, so no pixel is resampled. The network is
@@ -9,15 +9,19 @@ StyleGAN2 (Karras et al. 2020) at a CPU-sized width: w and z of 128, the
 paper's 8-layer mapping network, feature maps `min(1024 // res, 128)` (128 at
 4x4 and 8x8, 64 at 16x16, 32 at 32x32), the paper's optimizers, style mixing,
 lazy R1 every 16 and path-length regularization every 4 steps, an EMA
-generator (decay 0.999) for sampling and export. One change: R1 gamma = 0.01
-instead of FFHQ's 10, from StyleGAN2-ADA's heuristic
-`gamma = 0.0002 * resolution^2 / batch` (0.0064 here; its CIFAR-10 config
-uses 0.01).
+generator for sampling and export. Two recipes differ only in R1 gamma and
+the EMA decay:
 
-`plain` is the same network with the StyleGAN2 paper's own hyperparameters
-left untouched (R1 gamma 10 and an EMA half-life of 10k images, i.e. decay
-0.5 ** (32 / 10000) = 0.99778 at batch 32): the reference the shipped `tuned`
-recipe is compared against, with the same CPU-time budget.
+* `plain`: the StyleGAN2 paper's values left untouched, R1 gamma 10 and an
+  EMA half-life of 10k images (decay 0.5 ** (32 / 10000) = 0.99778 at batch
+  32);
+* `tuned`: R1 gamma 0.01 from StyleGAN2-ADA's small-data heuristic
+  `gamma = 0.0002 * resolution^2 / batch` (0.0064 here; its CIFAR-10 config
+  uses 0.01), EMA decay 0.999.
+
+With the same 100 CPU-minutes each, `plain` measured fid10k_test 4.05
+(recall 0.062) and `tuned` 7.94 (recall 0.026), so the preset ships
+`plain`; `tuned` stays as the measured alternative.
 
 Seeded (the same command gives the same run, up to nondeterministic CPU
 kernels) and resumable: re-running a command continues from its run
@@ -92,16 +96,18 @@ def comparison_table(run, recipe):
         f"{r['metrics']['pr10k_test']['value']['recall']:.3f} | "
         f"{r['metrics']['modes10k']['value']['classes_covered']}/10 |\n"
         for name, r in sorted({recipe: run, other: ref}.items()))
-    return ("## Against the plain recipe\n\n"
+    return ("## Two recipes, the same CPU time\n\n"
             "| recipe | R1 gamma | EMA decay | CPU s | steps | fid10k_test | precision | "
             "recall | classes |\n|---|---|---|---|---|---|---|---|---|\n" + rows +
-            "\nSame network; both recipes ran side by side, budgets in CPU seconds summed "
-            "over threads.\n\n")
+            "\nSame network and optimizers; `plain` keeps the StyleGAN2 paper's R1 gamma and "
+            "EMA half-life, `tuned` takes StyleGAN2-ADA's small-data gamma heuristic. Both ran "
+            "side by side, budgets in CPU seconds summed over threads; the preset ships the "
+            "one that measured the lower FID.\n\n")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--recipe", choices=sorted(RECIPES), default="tuned")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default="plain")
     p.add_argument("--cpu-minutes", type=float, default=120.0)
     p.add_argument("--wall-minutes", type=float, default=None,
                    help="also stop this invocation after this much wall time (resumable)")
