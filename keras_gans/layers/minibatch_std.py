@@ -73,21 +73,25 @@ class MinibatchStandardDeviation(keras.layers.Layer):
             "equal groups."
         )
 
-    def call(self, inputs):
-        x = inputs
-        shape = tf.shape(x)
-        batch, height, width = shape[0], shape[1], shape[2]
-        channels = x.shape[-1]
+    def _group_size_and_checks(self, x):
+        """The group size for `x`'s batch and the run-time divisibility checks."""
         static_batch = x.shape[0]
         if static_batch is not None:
             group = min(self.group_size, static_batch)
             if static_batch % group:
                 raise ValueError(self._divisibility_message(static_batch))
-            checks = []
-        else:
-            group = tf.minimum(self.group_size, batch)
-            message = self._divisibility_message("<see below>")
-            checks = [tf.debugging.Assert(tf.equal(batch % group, 0), [message, batch])]
+            return group, []
+        batch = tf.shape(x)[0]
+        group = tf.minimum(self.group_size, batch)
+        message = self._divisibility_message("<see below>")
+        return group, [tf.debugging.Assert(tf.equal(batch % group, 0), [message, batch])]
+
+    def call(self, inputs):
+        x = inputs
+        shape = tf.shape(x)
+        batch, height, width = shape[0], shape[1], shape[2]
+        channels = x.shape[-1]
+        group, checks = self._group_size_and_checks(x)
         with tf.control_dependencies(checks):
             stat_dtype = tf.float32 if x.dtype in (tf.float16, tf.bfloat16) else x.dtype
             y = tf.cast(x, stat_dtype)
@@ -134,16 +138,7 @@ class ConsecutiveMinibatchStd(MinibatchStandardDeviation):
     def call(self, inputs):
         x = inputs
         batch = tf.shape(x)[0]
-        static_batch = x.shape[0]
-        if static_batch is not None:
-            group = min(self.group_size, static_batch)
-            if static_batch % group:
-                raise ValueError(self._divisibility_message(static_batch))
-            checks = []
-        else:
-            group = tf.minimum(self.group_size, batch)
-            checks = [tf.debugging.Assert(tf.equal(batch % group, 0),
-                                          [self._divisibility_message("<see below>"), batch])]
+        group, checks = self._group_size_and_checks(x)
         with tf.control_dependencies(checks):
             # Position g * M + k holds sample k * G + g: the parent's group k
             # (positions = k mod M) is then samples k G ... k G + G - 1.
