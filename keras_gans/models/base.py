@@ -672,13 +672,14 @@ class GAN(keras.Model):
                 f"critic_batches='split' with d_steps={n} needs a batch size divisible by "
                 f"{n}; got a batch of {batch}. Batch the dataset with a multiple of {n} "
                 "(per replica) and drop_remainder=True.")
-        check = tf.debugging.assert_equal(
-            tf.shape(real)[0] % n, 0,
-            message=f"critic_batches='split' with d_steps={n}: the batch size (per replica) "
-                    f"is not divisible by {n}; batch the dataset with a multiple of {n} "
-                    "and drop_remainder=True")
-        with tf.control_dependencies([check]):
-            real = tf.identity(real)
+        if batch is None:  # known only at run time: check it in the graph
+            check = tf.debugging.assert_equal(
+                tf.shape(real)[0] % n, 0,
+                message=f"critic_batches='split' with d_steps={n}: the batch size (per "
+                        f"replica) is not divisible by {n}; batch the dataset with a multiple "
+                        f"of {n} and drop_remainder=True")
+            with tf.control_dependencies([check]):
+                real = tf.identity(real)
         return [(real[i::n], None if labels is None else labels[i::n]) for i in range(n)]
 
     def train_step(self, data):

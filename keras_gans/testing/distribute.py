@@ -80,3 +80,18 @@ def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None, compile
             "single": single.get_weights(), "mirrored": mirrored.get_weights(),
             "single_logs": h1.history, "mirrored_logs": h2.history,
             "metric_names": single.metric_names()}
+
+
+def assert_same_step(run, atol=1e-6, log_atol=1e-5):
+    """Asserts a `one_step_on_one_and_two_replicas` result: every weight equal
+    within `atol`, every logged value within `log_atol`, and the step moved
+    some weight (so the comparison is not between two untouched models)."""
+    import numpy as np
+
+    for name, a, b in zip(run["names"], run["single"], run["mirrored"]):
+        np.testing.assert_allclose(b, a, atol=atol, rtol=0, err_msg=name)
+    for key in run["metric_names"]:
+        np.testing.assert_allclose(run["mirrored_logs"][key], run["single_logs"][key],
+                                   atol=log_atol, err_msg=key)
+    assert any(not np.array_equal(a, b) for a, b in zip(run["initial"], run["single"])), \
+        "the step changed no weight"

@@ -205,9 +205,7 @@ class ImprovedGANWithMinibatchStd(ImprovedGAN):
 def test_minibatch_std_option_is_the_same_step_on_one_and_two_replicas():
     # Groups of consecutive samples: each replica's half of the batch holds
     # whole groups, the same ones a single device forms.
-    from keras_gans.testing.distribute import one_step_on_one_and_two_replicas
+    from keras_gans.testing.distribute import assert_same_step, one_step_on_one_and_two_replicas
 
     run = one_step_on_one_and_two_replicas(ImprovedGANWithMinibatchStd, global_batch=8)
-    for name, a, b in zip(run["names"], run["single"], run["mirrored"]):
-        np.testing.assert_allclose(b, a, atol=1e-6, rtol=0, err_msg=name)
-    assert any(not np.array_equal(a, b) for a, b in zip(run["initial"], run["single"]))
+    assert_same_step(run)
