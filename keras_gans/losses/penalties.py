@@ -386,3 +386,32 @@ def path_length_penalty(synthesis_fn, w, noise_images, pl_mean, decay=0.01):
     decay = _cast(decay, lengths.dtype)
     new_mean = tf.stop_gradient(pl_mean + decay * (tf.reduce_mean(lengths) - pl_mean))
     return tf.square(lengths - new_mean), new_mean
+
+
+def orthogonal_penalty(kernel, beta=1e-4):
+    """BigGAN's orthogonal regularization of one weight: beta * ||W^T W * (1 - I)||_F^2.
+
+    Brock, Donahue & Simonyan 2019 ("Large Scale GAN Training for High
+    Fidelity Natural Image Synthesis", ICLR 2019, Section 3.1, Eq. 3): only
+    the off-diagonal entries of the filters' Gram matrix are pushed to zero,
+    so the filters' norms stay free. `kernel` is reshaped to [fan_in, filters]
+    (a Keras Conv2D kernel [kh, kw, in, out] or Dense kernel [in, out]) and
+    W^T W is the [filters, filters] Gram matrix of the filters.
+
+    BigGAN-PyTorch's `ortho` adds 2 * beta * (W W^T * (1 - I)) W to the
+    gradient directly, which is the gradient of this penalty at beta / 2: for
+    its strength 1e-4, use beta = 5e-5 here to take the same step.
+
+    A per-batch scalar (not per example): reduce it with
+    `reduce_batch_scalar`.
+
+    Example:
+
+    >>> float(orthogonal_penalty(tf.eye(3), beta=1.0))  # orthonormal filters
+    0.0
+    """
+    kernel = tf.convert_to_tensor(kernel)
+    w = tf.reshape(kernel, [-1, kernel.shape[-1]])
+    gram = tf.matmul(w, w, transpose_a=True)
+    off_diagonal = gram * (1.0 - tf.eye(tf.shape(gram)[0], dtype=gram.dtype))
+    return _cast(beta, kernel.dtype) * tf.reduce_sum(tf.square(off_diagonal))

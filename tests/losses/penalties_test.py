@@ -373,3 +373,32 @@ def test_path_length_in_tf_function_with_variable_mean():
     np.testing.assert_allclose(pl_var.numpy(), 0.01 * lengths.mean(), rtol=1e-4)
     with pytest.raises(ValueError):
         path_length_penalty(synthesis, tf.zeros([2, 1, 2, 3]), y, 0.0)
+
+
+def test_orthogonal_penalty_and_gradient_match_float64_numpy():
+    from keras_gans.losses.penalties import orthogonal_penalty
+
+    rng = np.random.default_rng(3)
+    kernel = rng.normal(size=(3, 3, 2, 5))  # a Conv2D kernel: 5 filters of 18 weights
+    w = kernel.reshape(-1, 5)
+    gram = w.T @ w
+    mask = 1.0 - np.eye(5)
+    beta = 1e-4
+    expected = beta * np.sum((gram * mask) ** 2)
+    # d/dW beta ||(W^T W) * M||^2 = 4 beta W ((W^T W) * M) for a symmetric mask.
+    expected_grad = (4 * beta * w @ (gram * mask)).reshape(kernel.shape)
+    k = tf.constant(kernel, F64)
+    with tf.GradientTape() as tape:
+        tape.watch(k)
+        value = orthogonal_penalty(k, beta=beta)
+    np.testing.assert_allclose(value.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(value, k).numpy(), expected_grad, rtol=1e-10)
+    # Finite differences on one entry, independently of the closed form.
+    eps = 1e-6
+    bumped = kernel.copy()
+    bumped[1, 2, 0, 3] += eps
+    wb = bumped.reshape(-1, 5)
+    fd = (beta * np.sum((wb.T @ wb * mask) ** 2) - expected) / eps
+    np.testing.assert_allclose(expected_grad[1, 2, 0, 3], fd, rtol=1e-4)
+    # Off-diagonal only: scaling orthogonal filters costs nothing.
+    assert float(orthogonal_penalty(tf.constant(np.diag([1.0, 3.0, 0.5]), F64))) == 0.0
