@@ -87,6 +87,8 @@ class NetworkRecord:
             Python numbers.
         modules: PyTorch: direct sub-modules by attribute name, each a
             `NetworkRecord` with tensor names relative to it.
+        buffer_names: PyTorch: the names in `tensors` that are buffers
+            (`w_avg`, `noise_const`, `resample_filter`, ...), not parameters.
         source: the embedded module source text (never executed).
         persistence_version: PyTorch persistence metadata version.
     """
@@ -101,6 +103,7 @@ class NetworkRecord:
     args: tuple = ()
     attributes: dict = dataclasses.field(default_factory=dict)
     modules: dict = dataclasses.field(default_factory=dict)
+    buffer_names: tuple = ()
     source: str | None = dataclasses.field(default=None, repr=False)
     persistence_version: int | None = None
 
@@ -542,7 +545,7 @@ def _torch_record(obj, name, where):
     if not isinstance(class_name, str):
         raise NVLabsFormatError(f"{where}: persistent class name {class_name!r} is not a string")
     source, sha = _source_text(meta.get("module_src"))
-    tensors, modules = {}, {}
+    tensors, modules, buffer_names = {}, {}, []
     non_persistent = state.get("_non_persistent_buffers_set") or set()
     for group in ("_parameters", "_buffers"):
         entries = state.get(group) or {}
@@ -554,6 +557,8 @@ def _torch_record(obj, name, where):
             if not isinstance(tensor, np.ndarray):
                 raise NVLabsFormatError(f"{where}.{key} is a {type(tensor).__name__}, not a tensor")
             tensors[key] = tensor
+            if group == "_buffers":
+                buffer_names.append(key)
     children = state.get("_modules") or {}
     if not isinstance(children, dict):
         raise NVLabsFormatError(f"{where}._modules is a {type(children).__name__}, not a dict")
@@ -565,6 +570,7 @@ def _torch_record(obj, name, where):
         record = _torch_record(child, key, f"{where}.{key}")
         modules[key] = record
         tensors.update((f"{key}.{k}", v) for k, v in record.tensors.items())
+        buffer_names.extend(f"{key}.{k}" for k in record.buffer_names)
     attributes = {}
     for key, value in state.items():
         if key.startswith("_") or key == "training":
@@ -581,7 +587,7 @@ def _torch_record(obj, name, where):
     return NetworkRecord(
         name=name, class_name=class_name, kwargs=_plain(kwargs, f"{where} kwargs"), tensors=tensors,
         components={}, version=None, source_sha256=sha, args=tuple(_plain(list(args), f"{where} args")),
-        attributes=attributes, modules=modules, source=source,
+        attributes=attributes, modules=modules, buffer_names=tuple(buffer_names), source=source,
         persistence_version=version if isinstance(version, int) else None)
 
 
