@@ -491,9 +491,9 @@ class _SnapshotUnpickler(pickle.Unpickler):
             return ALLOWED_GLOBALS[(module, name)]
         except (KeyError, TypeError):
             raise UnsafePickleError(
-                f"refusing global {module}.{name}: NVIDIA network pickles never reference it, and "
-                "loading it could run code (allowed: " + ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
-                + ")") from None
+                f"refusing global {module}.{name}: NVIDIA network pickles never reference it and "
+                "loading it could run code; nothing was run (allowed globals: "
+                "keras_gans.zoo.nvlabs.reader.ALLOWED_GLOBALS)") from None
 
     def persistent_load(self, pid):
         raise UnsafePickleError(f"refusing persistent id {str(pid)[:80]!r} in the outer pickle "
@@ -673,7 +673,7 @@ def _snapshot_from(obj, label):
     else:
         what = f"a {type(obj).__name__}"
     raise NVLabsFormatError(
-        f"{label} holds {what}, not a StyleGAN snapshot: expected a stylegan2-ada-pytorch/stylegan3 "
+        f"the pickle holds {what}, not a StyleGAN snapshot: expected a stylegan2-ada-pytorch/stylegan3 "
         "dict with G, D, G_ema or a TF (G, D, Gs) tuple of dnnlib.tflib Networks")
 
 
@@ -730,7 +730,9 @@ def _read(stream, label):
         raise UnsafePickleError(_one_line(f"{label}: {e}")) from None
     except NVLabsFormatError as e:
         raise NVLabsFormatError(_one_line(f"{label}: {e}")) from None
-    except EOFError:
+    except (EOFError, pickle.UnpicklingError) as e:
+        if isinstance(e, pickle.UnpicklingError) and "truncated" not in str(e):
+            raise NVLabsFormatError(_one_line(f"{label}: not a readable pickle ({e})")) from None
         raise NVLabsFormatError(f"{label}: the pickle ends early (truncated download?); "
                                 "fetch the file again") from None
     except RecursionError:

@@ -447,3 +447,76 @@ def _reorder(snapshot, order):
                                    components={k: visit(c) for k, c in record.components.items()},
                                    modules={k: visit(c) for k, c in record.modules.items()})
     return {k: (visit(v) if hasattr(v, "kwargs") else v) for k, v in snapshot.items()}
+
+
+# --------------------------------------------------------------------------
+# Hostile and broken files: what the reader must refuse (tests, docs/nvlabs.md).
+
+
+class _Payload:
+    """Pickles as `posix.system(command)`, the classic hostile `__reduce__`."""
+
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        import os
+        return (os.system, (self.command,))
+
+
+class _Chain:
+    """Pickles as `collections.OrderedDict([("k", <payload>)])`: an allowed call wrapping a hostile one."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __reduce__(self):
+        import collections
+        return (collections.OrderedDict, ([("k", self.inner)],))
+
+
+def _tiny_tf_snapshot(variable):
+    nets = tuple(tf_network(n, f, {"resolution": 4}, [("w", np.zeros(2, np.float32))])
+                 for n, f in (("G", "G_main"), ("D", "D_stylegan2")))
+    gs = tf_network("Gs", "G_main", {"resolution": 4}, [("w", variable)])
+    return dumps(nets + (gs,), 2)
+
+
+def hostile_pickles(sentinel, valid_torch_snapshot=None):
+    """`{case: pickle bytes}`: hostile or broken files, each trying to create `sentinel`.
+
+    Args:
+        sentinel: path a payload would create if anything ran it.
+        valid_torch_snapshot: optional bytes of a valid PyTorch snapshot
+            (e.g. a fixture), used for the truncated-file case.
+    """
+    sentinel = str(sentinel)
+    touch = f"open({sentinel!r}, 'w').close()"
+    cases = {
+        "GLOBAL os system": dumps(Reduce(Global("os", "system"), (f"touch {sentinel}",)), 2),
+        "posix.system via __reduce__": __import__("pickle").dumps(_Payload(f"touch {sentinel}"), protocol=4),
+        "builtins.eval": dumps(Reduce(Global("builtins", "eval"), (touch,)), 4),
+        "builtins.exec": dumps(Reduce(Global("builtins", "exec"), (touch,)), 3),
+        "builtins.getattr": dumps(Reduce(Reduce(Global("builtins", "getattr"), (
+            Reduce(Global("builtins", "__import__"), ("os",)), "system")), (f"touch {sentinel}",)), 4),
+        "subprocess.Popen": dumps(Reduce(Global("subprocess", "Popen"), (["touch", sentinel],)), 4),
+        "__reduce__ chain": __import__("pickle").dumps(_Chain(_Payload(f"touch {sentinel}")), protocol=2),
+        "payload in a network's kwargs": dumps({
+            "training_set_kwargs": {},
+            "G": persistent_module("Generator", {"z_dim": Reduce(Global("builtins", "exec"), (touch,))}),
+            "D": persistent_module("Discriminator"), "G_ema": persistent_module("Generator"),
+            "augment_pipe": None}, 4),
+        "object-dtype array": _tiny_tf_snapshot(Raw.of(__import__("pickle").dumps(
+            np.array([_Payload(f"touch {sentinel}")], dtype=object), protocol=2))),
+        "storage blob with a disallowed global": dumps(Reduce(Global("torch.storage", "_load_from_bytes"), (
+            legacy_storage_blob(np.zeros(4, np.float32), extra_global=Global("os", "system")),)), 4),
+        "storage claims more data than it holds": dumps(Reduce(Global("torch.storage", "_load_from_bytes"), (
+            legacy_storage_blob(np.zeros(4, np.float32), claimed_numel=1 << 40),)), 4),
+        "tensor larger than its storage": dumps(torch_tensor(np.zeros((2, 2), np.float32),
+                                                             claimed_size=(64, 64)), 4),
+        "not a network (a list)": dumps([1, 2, 3], 4),
+        "not a network (a dict)": dumps({"weights": [0.5]}, 4),
+    }
+    if valid_torch_snapshot is not None:
+        cases["truncated file"] = bytes(valid_torch_snapshot[: len(valid_torch_snapshot) // 2])
+    return cases
