@@ -51,22 +51,21 @@ import keras
 import tensorflow as tf
 
 from keras_gans.data.validation import to_uint8
-from keras_gans.layers.equalized import BiasActivation, EqualizedConv2D, EqualizedDense
-from keras_gans.layers.filters import blur_2d, upsample_2d
+from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
+from keras_gans.layers.filters import blur_2d, downsample_2d, upsample_2d
+from keras_gans.layers.fused_scale import FusedConv2DDownsample, FusedUpsampleConv2D
+from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd, MinibatchStandardDeviation
 from keras_gans.layers.noise import NoiseInjection
-from keras_gans.layers.normalization import AdaptiveInstanceNormalization
+from keras_gans.layers.normalization import PixelNormalization, instance_normalize
 from keras_gans.losses import penalties
 from keras_gans.losses.reduction import global_mean
 from keras_gans.models.base import GAN, PerReplica, assign_variables
 from keras_gans.models.karras_common import (
-    DiscriminatorEpilogue,
-    KarrasDownBlock,
     assert_truncation_psi,
     build_mapping_network,
     channels_at,
     check_noise_mode,
     check_truncation_psi,
-    equalized_conv,
     inject_noise,
     lazy_regularizer,
     lerp,
@@ -80,82 +79,219 @@ from keras_gans.models.karras_common import (
 from keras_gans.models.registry import register_family
 
 
+#: Values of the v1 layout options (the official `G_synthesis` / `D_basic`).
+FUSED_SCALE_VALUES = (True, False, "auto")
+NONLINEARITIES = ("lrelu", "relu")
+MBSTD_GROUPINGS = ("consecutive", "strided")
+
+
+SYNTHESIS_OPTIONS = ("blur_kernel", "fused_scale", "use_noise", "use_pixel_norm",
+                     "use_instance_norm", "use_styles", "const_input_layer", "nonlinearity")
+DISCRIMINATOR_OPTIONS = ("blur_kernel", "mbstd_num_features", "mbstd_grouping", "fused_scale",
+                         "nonlinearity")
+
+
+def check_options(name, options, allowed):
+    """A plain dict copy of `options` (None stays None); unknown keys are refused."""
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        raise TypeError(f"{name} must be a dict or None; got {type(options).__name__}.")
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"{name}: unknown keys {unknown}; supported: {list(allowed)}.")
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()}
+
+
+def check_choice(name, value, allowed):
+    """`value` if it is one of `allowed`; else a one-line error listing them."""
+    if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
+        raise ValueError(f"{name} must be one of {list(allowed)}; got {value!r}.")
+    return value
+
+
+def fused_at(fused_scale, resolution):
+    """Whether the resampling conv at `resolution` (its larger side) is fused.
+
+    StyleGAN's `fused_scale='auto'` fuses from 128x128 on: G's up-convs whose
+    OUTPUT is >= 128 and D's down-convs whose INPUT is >= 128.
+    """
+    return resolution >= 128 if fused_scale == "auto" else bool(fused_scale)
+
+
+def _blur_config(blur_kernel):
+    return None if blur_kernel is None else tuple(float(v) for v in blur_kernel)
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class StyleGANSynthesis(keras.layers.Layer):
     """StyleGAN's synthesis network g: ws `[batch, num_ws, w_dim]` -> images.
 
-    Style layer `i` works at resolution `4 * 2**(i // 2)`; layer 0 is the
-    learned constant, odd layers a 3x3 conv, even layers (>= 2) a 2x
-    upsampling conv followed by the blur. Each is followed by noise, bias,
-    leaky ReLU and AdaIN with style `A_i(ws[:, i])`; a linear 1x1 toRGB ends
-    the network.
+    The layout of NVIDIA's `G_synthesis` (Karras et al. 2019, figure 1b and
+    the official code), one style layer per convolution: layer `i` works at
+    resolution `4 * 2**(i // 2)`; layer 0 is the learned 4x4 constant (or,
+    with `const_input_layer=False`, a dense layer of `ws[:, 0]`), layer 1 a
+    3x3 conv, even layers >= 2 a 2x upsampling conv followed by the blur, odd
+    layers >= 3 a 3x3 conv. After each: per-pixel noise with per-channel
+    strengths, bias, activation, optional pixel norm, instance norm (eps
+    1e-8) and the style `x * y_s + y_b` from `A_i(ws[:, i])`. A linear 1x1
+    toRGB at full resolution ends the network (the official `lod = 0`).
+
+    Upsampling is nearest-neighbour then a 3x3 conv, or, where `fused_scale`
+    says so (official 'auto': outputs >= 128), one fused stride-2 transposed
+    conv (`keras_gans.layers.fused_scale`; a trained fused layer is NOT the
+    same function as the unfused one with the same stored kernel).
+
+    Weights map one to one onto the official variables (see
+    `keras_gans.zoo.nvlabs.stylegan`): `convs[i - 1]` is layer i's conv,
+    `noises[i]`, `biases[i]`, `affines[i]` its noise strength / stored noise,
+    bias and style dense. The style dense's scale half is stored with bias
+    init 1 (the official code stores 0 and adds 1 in `style_mod`).
+
+    Args:
+        resolution, image_channels, w_dim: output size, channels, size of w.
+        channel_base, channel_max: `min(channel_base // res, channel_max)`
+            maps at resolution `res` (official `fmap_base = channel_base / 2`
+            with `fmap_decay = 1`).
+        blur_kernel: taps of the low-pass filter after each upsampling conv;
+            None: no blur.
+        fused_scale: True, False or "auto" (fused from 128 px).
+        use_noise, use_pixel_norm, use_instance_norm, use_styles,
+        const_input_layer: the official switches of the same names.
+        nonlinearity: "lrelu" (slope 0.2) or "relu", both with He gain
+            sqrt(2) on the weights.
 
     Call as `synthesis(ws, noise=None, noise_mode="const", noise_seed=None)`
     (see `karras_common.inject_noise`).
+
+    Example:
+
+    >>> g = StyleGANSynthesis(8, 3, w_dim=16, channel_base=64, channel_max=16)
+    >>> g(np.zeros((2, g.num_ws, 16), "float32")).shape
+    TensorShape([2, 8, 8, 3])
     """
 
     def __init__(self, resolution=32, image_channels=1, w_dim=512, channel_base=16384,
-                 channel_max=512, blur_kernel=(1, 2, 1), **kwargs):
+                 channel_max=512, blur_kernel=(1, 2, 1), fused_scale="auto", use_noise=True,
+                 use_pixel_norm=False, use_instance_norm=True, use_styles=True,
+                 const_input_layer=True, nonlinearity="lrelu", **kwargs):
         super().__init__(**kwargs)
         self.resolution = int(resolution)
         self.image_channels = int(image_channels)
         self.w_dim = int(w_dim)
         self.channel_base = int(channel_base)
         self.channel_max = int(channel_max)
-        self.blur_kernel = tuple(float(v) for v in blur_kernel)
-        self.num_ws = 2 * resolution_log2(self.resolution) - 2
-        self.widths = [channels_at(4 * 2 ** (i // 2), channel_base, channel_max)
-                       for i in range(self.num_ws)]
+        self.blur_kernel = _blur_config(blur_kernel)
+        self.fused_scale = check_choice("fused_scale", fused_scale, FUSED_SCALE_VALUES)
+        self.use_noise = bool(use_noise)
+        self.use_pixel_norm = bool(use_pixel_norm)
+        self.use_instance_norm = bool(use_instance_norm)
+        self.use_styles = bool(use_styles)
+        self.const_input_layer = bool(const_input_layer)
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        self.num_layers = 2 * resolution_log2(self.resolution) - 2
+        # Without styles the official network takes one w (read only by a
+        # dense input layer).
+        self.num_ws = self.num_layers if self.use_styles else 1
+        self.widths = [channels_at(self.layer_resolution(i), channel_base, channel_max)
+                       for i in range(self.num_layers)]
         # Conv i - 1 precedes style layer i (layer 0 is the constant). The
         # bias lives in the epilogue, after the noise (StyleGAN's order).
-        self.convs = [EqualizedConv2D(self.widths[i], 3, use_bias=False, name=f"conv{i}")
-                      for i in range(1, self.num_ws)]
-        self.noises = [NoiseInjection(mode="const", per_channel=True, seed_offset=i,
-                                      name=f"noise{i}") for i in range(self.num_ws)]
-        self.biases = [BiasActivation(activation="lrelu", name=f"bias{i}")
-                       for i in range(self.num_ws)]
-        # AdaIN's scale half starts at 1: an identity style at initialization.
-        self.affines = [EqualizedDense(2 * c, gain=1.0, bias_init=[1.0] * c + [0.0] * c,
-                                       name=f"style{i}") for i, c in enumerate(self.widths)]
-        self.adain = AdaptiveInstanceNormalization(name="adain")
+        self.convs = [self._make_conv(i) for i in range(1, self.num_layers)]
+        self.input_dense = None
+        if not self.const_input_layer:
+            # The official gain sqrt(2) / 4 (ProGAN's 4x4 dense layer).
+            self.input_dense = EqualizedDense(16 * self.widths[0], gain=SQRT2 / 4,
+                                              use_bias=False, name="input_dense")
+        self.noises = ([NoiseInjection(mode="const", per_channel=True, seed_offset=i,
+                                       name=f"noise{i}") for i in range(self.num_layers)]
+                       if self.use_noise else [])
+        self.biases = [BiasActivation(activation=self.nonlinearity, name=f"bias{i}")
+                       for i in range(self.num_layers)]
+        # The scale half starts at 1: an identity style at initialization.
+        self.affines = ([EqualizedDense(2 * c, gain=1.0, bias_init=[1.0] * c + [0.0] * c,
+                                        name=f"style{i}") for i, c in enumerate(self.widths)]
+                        if self.use_styles else [])
+        self.pixel_norm = PixelNormalization(name="pixel_norm") if self.use_pixel_norm else None
         self.to_rgb = EqualizedConv2D(self.image_channels, 1, gain=1.0, name="to_rgb")
+
+    @staticmethod
+    def layer_resolution(i):
+        """Resolution of style layer `i`."""
+        return 4 * 2 ** (i // 2)
+
+    def is_upsampling(self, i):
+        return i >= 2 and i % 2 == 0
+
+    def is_fused(self, i):
+        return self.is_upsampling(i) and fused_at(self.fused_scale, self.layer_resolution(i))
+
+    def _make_conv(self, i):
+        if self.is_fused(i):
+            return FusedUpsampleConv2D(self.widths[i], 3, use_bias=False, name=f"conv{i}")
+        return EqualizedConv2D(self.widths[i], 3, use_bias=False, name=f"conv{i}")
 
     @property
     def noise_shapes(self):
-        """(height, width) of each noise input, in layer order."""
-        return [(4 * 2 ** (i // 2),) * 2 for i in range(self.num_ws)]
+        """(height, width) of each noise input, in layer order ([] without noise)."""
+        if not self.use_noise:
+            return []
+        return [(self.layer_resolution(i),) * 2 for i in range(self.num_layers)]
 
     def build(self, input_shape):
         c0 = self.widths[0]
-        # N(0, 1), as in StyleGAN2, not StyleGAN's ones: with a spatially
-        # constant input and zero-strength noise the first AdaIN normalizes a
-        # constant map, where gradients are rounding noise amplified by
-        # 1 / sqrt(epsilon) (Adam then moves the first bias at random).
-        self.const = self.add_weight(name="const", shape=(1, 4, 4, c0),
-                                     initializer=keras.initializers.RandomNormal(stddev=1.0))
-        for i in range(self.num_ws):
-            size, width = self.noise_shapes[i][0], self.widths[i]
+        if self.const_input_layer:
+            # N(0, 1), as in StyleGAN2, not StyleGAN's ones: with a spatially
+            # constant input and zero-strength noise the first instance norm
+            # normalizes a constant map, where gradients are rounding noise
+            # amplified by 1 / sqrt(epsilon).
+            self.const = self.add_weight(
+                name="const", shape=(1, 4, 4, c0),
+                initializer=keras.initializers.RandomNormal(stddev=1.0))
+        else:
+            self.const = None
+            self.input_dense.build((None, self.w_dim))
+        for i in range(self.num_layers):
+            size, width = self.layer_resolution(i), self.widths[i]
             if i > 0:
-                in_size = size if i % 2 else size // 2
+                in_size = size // 2 if self.is_upsampling(i) else size
                 self.convs[i - 1].build((None, in_size, in_size, self.widths[i - 1]))
-            self.noises[i].build((None, size, size, width))
+            if self.use_noise:
+                self.noises[i].build((None, size, size, width))
             self.biases[i].build((None, size, size, width))
-            self.affines[i].build((None, self.w_dim))
+            if self.use_styles:
+                self.affines[i].build((None, self.w_dim))
         self.to_rgb.build((None, self.resolution, self.resolution, self.widths[-1]))
-        # Weightless, shared by every layer (it reads the channels per call).
-        self.adain.build([(None, 4, 4, c0), (None, 2 * c0)])
+
+    def _epilogue(self, x, i, ws, noise, noise_mode, noise_seed):
+        if self.use_noise:
+            x = inject_noise(self.noises[i], x, i, noise, noise_mode, noise_seed)
+        x = self.biases[i](x)
+        if self.pixel_norm is not None:
+            x = self.pixel_norm(x)
+        if self.use_instance_norm:
+            x = instance_normalize(x)
+        if self.use_styles:
+            channels = self.widths[i]
+            style = tf.cast(self.affines[i](ws[:, i]), x.dtype)[:, None, None, :]
+            x = x * style[..., :channels] + style[..., channels:]
+        return x
 
     def call(self, ws, noise=None, noise_mode="const", noise_seed=None):
-        x = tf.tile(tf.cast(self.const, ws.dtype), [tf.shape(ws)[0], 1, 1, 1])
-        for i in range(self.num_ws):
-            if i > 0 and i % 2 == 0:
-                x = upsample_2d(x, kernel=None)
-                x = blur_2d(self.convs[i - 1](x), self.blur_kernel)
+        if self.const_input_layer:
+            x = tf.tile(tf.cast(self.const, ws.dtype), [tf.shape(ws)[0], 1, 1, 1])
+        else:
+            x = tf.reshape(self.input_dense(ws[:, 0]), [-1, 4, 4, self.widths[0]])
+        for i in range(self.num_layers):
+            if self.is_fused(i):
+                x = self.convs[i - 1](x)
+            elif self.is_upsampling(i):
+                x = self.convs[i - 1](upsample_2d(x, kernel=None))
             elif i > 0:
                 x = self.convs[i - 1](x)
-            x = inject_noise(self.noises[i], x, i, noise, noise_mode, noise_seed)
-            x = self.biases[i](x)
-            x = self.adain([x, self.affines[i](ws[:, i])])
+            if self.is_upsampling(i) and self.blur_kernel is not None:
+                x = blur_2d(x, self.blur_kernel)
+            x = self._epilogue(x, i, ws, noise, noise_mode, noise_seed)
         return self.to_rgb(x)
 
     def compute_output_shape(self, input_shape):
@@ -165,7 +301,11 @@ class StyleGANSynthesis(keras.layers.Layer):
         return {**super().get_config(), "resolution": self.resolution,
                 "image_channels": self.image_channels, "w_dim": self.w_dim,
                 "channel_base": self.channel_base, "channel_max": self.channel_max,
-                "blur_kernel": list(self.blur_kernel)}
+                "blur_kernel": None if self.blur_kernel is None else list(self.blur_kernel),
+                "fused_scale": self.fused_scale, "use_noise": self.use_noise,
+                "use_pixel_norm": self.use_pixel_norm,
+                "use_instance_norm": self.use_instance_norm, "use_styles": self.use_styles,
+                "const_input_layer": self.const_input_layer, "nonlinearity": self.nonlinearity}
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -177,7 +317,8 @@ class StyleGenerator(keras.Model):
     saved and exported with the weights).
 
     Calling it, `generator(z, truncation_psi=1.0, noise_mode="const",
-    noise_seed=None)`, maps, broadcasts w to every layer, truncates the first
+    noise_seed=None)` (conditional: `generator([z, labels], ...)` with
+    integer labels), maps, broadcasts w to every layer, truncates the first
     `truncation_cutoff` layers (None: all) and synthesizes.
 
     Args:
@@ -186,11 +327,15 @@ class StyleGenerator(keras.Model):
             mapping network (see `karras_common.build_mapping_network`).
         convention: gain convention of the mapping layers.
         truncation_cutoff: layers truncated by `truncation_psi`.
+        num_classes: None, or the number of classes of a conditional
+            generator (StyleGAN2-ADA's label embedding in the mapping).
+        mapping_hidden_dim: width of the hidden mapping layers (default
+            `w_dim`; TF StyleGAN's `mapping_fmaps`).
     """
 
     def __init__(self, synthesis, latent_dim=512, w_dim=512, mapping_layers=8,
                  mapping_lr_multiplier=0.01, convention="progan", truncation_cutoff=None,
-                 **kwargs):
+                 num_classes=None, mapping_hidden_dim=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(synthesis, dict):
             synthesis = keras.saving.deserialize_keras_object(synthesis)
@@ -200,8 +345,13 @@ class StyleGenerator(keras.Model):
         self.mapping_lr_multiplier = float(mapping_lr_multiplier)
         self.convention = convention
         self.truncation_cutoff = None if truncation_cutoff is None else int(truncation_cutoff)
+        self.num_classes = None if not num_classes else int(num_classes)
+        self.mapping_hidden_dim = None if mapping_hidden_dim is None else int(mapping_hidden_dim)
         self.mapping = build_mapping_network(latent_dim, w_dim, mapping_layers,
-                                             mapping_lr_multiplier, convention=convention)
+                                             mapping_lr_multiplier,
+                                             hidden_dim=self.mapping_hidden_dim,
+                                             convention=convention,
+                                             label_dim=self.num_classes or 0)
         self.synthesis = synthesis
         self.num_ws = int(synthesis.num_ws)
         if not self.synthesis.built:
@@ -217,8 +367,21 @@ class StyleGenerator(keras.Model):
     def truncate(self, ws, truncation_psi):
         return truncate(ws, self.w_avg, truncation_psi, self.truncation_cutoff)
 
+    def map(self, z, labels=None, training=False):
+        """w `[batch, w_dim]` for latents `z` (and integer labels, if conditional)."""
+        if self.num_classes is None:
+            return self.mapping(z, training=training)
+        if labels is None:
+            raise ValueError(f"This generator is conditional ({self.num_classes} classes): "
+                             "pass integer labels.")
+        onehot = tf.one_hot(tf.cast(labels, tf.int32), self.num_classes, dtype=z.dtype)
+        return self.mapping([z, onehot], training=training)
+
     def call(self, z, truncation_psi=1.0, noise_mode="const", noise_seed=None, training=False):
-        ws = self.broadcast(self.mapping(z, training=training))
+        labels = None
+        if self.num_classes is not None:
+            z, labels = z
+        ws = self.broadcast(self.map(z, labels, training=training))
         if not (isinstance(truncation_psi, (int, float)) and truncation_psi == 1.0):
             ws = self.truncate(ws, truncation_psi)
         return self.synthesis(ws, noise_mode=noise_mode, noise_seed=noise_seed)
@@ -229,20 +392,154 @@ class StyleGenerator(keras.Model):
                 "latent_dim": self.latent_dim, "w_dim": self.w_dim,
                 "mapping_layers": self.mapping_layers,
                 "mapping_lr_multiplier": self.mapping_lr_multiplier,
-                "convention": self.convention, "truncation_cutoff": self.truncation_cutoff}
+                "convention": self.convention, "truncation_cutoff": self.truncation_cutoff,
+                "num_classes": self.num_classes, "mapping_hidden_dim": self.mapping_hidden_dim}
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
 
 
+@keras.saving.register_keras_serializable(package="keras_gans")
+class StyleGANDiscriminatorBlock(keras.layers.Layer):
+    """One resolution of StyleGAN's discriminator (`D_basic`, 8x8 and up).
+
+    conv 3x3 -> bias, act -> blur -> conv 3x3 with 2x2 average pooling ->
+    bias, act. The pooled conv is either a 3x3 conv then the pooling
+    (`fused=False`) or one fused stride-2 conv (`FusedConv2DDownsample`; the
+    same function for the same stored kernel); the official 'auto' fuses
+    from 128 px inputs on.
+
+    Args:
+        filters0, filters1: channels of the two convs.
+        blur_kernel: FIR taps applied before the pooled conv; None: none.
+        fused: whether the pooled conv is fused.
+        nonlinearity: "lrelu" or "relu" (He gain sqrt(2) on the weights).
+    """
+
+    def __init__(self, filters0, filters1, blur_kernel=(1, 2, 1), fused=False,
+                 nonlinearity="lrelu", **kwargs):
+        super().__init__(**kwargs)
+        self.filters0 = int(filters0)
+        self.filters1 = int(filters1)
+        self.blur_kernel = _blur_config(blur_kernel)
+        self.fused = bool(fused)
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        self.conv0 = EqualizedConv2D(self.filters0, 3, activation=self.nonlinearity,
+                                     name="conv0")
+        if self.fused:
+            self.conv1 = FusedConv2DDownsample(self.filters1, 3, activation=self.nonlinearity,
+                                               name="conv1")
+            self.bias1 = None
+        else:
+            # The bias and activation follow the pooling (the official order).
+            self.conv1 = EqualizedConv2D(self.filters1, 3, use_bias=False, name="conv1")
+            self.bias1 = BiasActivation(activation=self.nonlinearity, name="conv1_bias")
+
+    def build(self, input_shape):
+        _, h, w, c = input_shape
+        self.conv0.build((None, h, w, c))
+        self.conv1.build((None, h, w, self.filters0))
+        if self.bias1 is not None:
+            self.bias1.build((None, None, None, self.filters1))
+
+    def call(self, x):
+        x = self.conv0(x)
+        if self.blur_kernel is not None:
+            x = blur_2d(x, self.blur_kernel)
+        if self.fused:
+            return self.conv1(x)
+        return self.bias1(downsample_2d(self.conv1(x), kernel=None))
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, _ = input_shape
+        half = (lambda n: None if n is None else n // 2)
+        return (b, half(h), half(w), self.filters1)
+
+    def get_config(self):
+        return {**super().get_config(), "filters0": self.filters0, "filters1": self.filters1,
+                "blur_kernel": None if self.blur_kernel is None else list(self.blur_kernel),
+                "fused": self.fused, "nonlinearity": self.nonlinearity}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class StyleGANDiscriminatorEpilogue(keras.layers.Layer):
+    """The 4x4 head of `D_basic`: minibatch stddev -> conv 3x3 -> dense -> dense(1).
+
+    The minibatch stddev (ProGAN section 3) runs when `mbstd_group_size > 1`
+    (the official condition) over groups of `min(group_size, N)` samples:
+    `mbstd_grouping="strided"` is NVIDIA's grouping (sample n in group
+    `n mod (N / G)`, needed to reproduce official logits), "consecutive"
+    (the default for training here) groups samples `[kG, (k + 1)G)`, which
+    does not depend on how a batch is split over replicas. The dense layer
+    reads the conv's 4x4 map flattened in NHWC order (the official weights
+    are in NCHW order: the converter permutes their rows).
+
+    Args:
+        filters: channels of the conv (official `nf(1)`).
+        dense_units: units of the hidden dense layer (official `nf(0)`).
+        mbstd_group_size, mbstd_num_features, mbstd_grouping: see above.
+        nonlinearity: "lrelu" or "relu".
+    """
+
+    def __init__(self, filters, dense_units, mbstd_group_size=4, mbstd_num_features=1,
+                 mbstd_grouping="consecutive", nonlinearity="lrelu", **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.dense_units = int(dense_units)
+        self.mbstd_group_size = int(mbstd_group_size)
+        self.mbstd_num_features = int(mbstd_num_features)
+        self.mbstd_grouping = check_choice("mbstd_grouping", mbstd_grouping, MBSTD_GROUPINGS)
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        self.mbstd = None
+        if self.mbstd_group_size > 1:
+            cls = (MinibatchStandardDeviation if self.mbstd_grouping == "strided"
+                   else ConsecutiveMinibatchStd)
+            self.mbstd = cls(self.mbstd_group_size, self.mbstd_num_features, name="mbstd")
+        self.conv = EqualizedConv2D(self.filters, 3, activation=self.nonlinearity, name="conv")
+        self.dense = EqualizedDense(self.dense_units, activation=self.nonlinearity,
+                                    name="dense")
+        self.out = EqualizedDense(1, gain=1.0, name="out")
+
+    def build(self, input_shape):
+        _, h, w, c = input_shape
+        extra = self.mbstd_num_features if self.mbstd is not None else 0
+        if self.mbstd is not None:
+            self.mbstd.build((None, h, w, c))
+        self.conv.build((None, h, w, c + extra))
+        self.dense.build((None, h * w * self.filters))
+        self.out.build((None, self.dense_units))
+
+    def call(self, x):
+        if self.mbstd is not None:
+            x = self.mbstd(x)
+        x = self.conv(x)
+        x = tf.reshape(x, [tf.shape(x)[0], -1])
+        return self.out(self.dense(x))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "dense_units": self.dense_units, "mbstd_group_size": self.mbstd_group_size,
+                "mbstd_num_features": self.mbstd_num_features,
+                "mbstd_grouping": self.mbstd_grouping, "nonlinearity": self.nonlinearity}
+
+
 def build_stylegan_discriminator(resolution=32, channels=1, channel_base=16384, channel_max=512,
                                  mbstd_group_size=4, blur_kernel=(1, 2, 1),
-                                 name="discriminator"):
-    """StyleGAN's discriminator (ProGAN's at a fixed resolution, with blur).
+                                 name="discriminator", mbstd_num_features=1,
+                                 mbstd_grouping="consecutive", fused_scale="auto",
+                                 nonlinearity="lrelu"):
+    """StyleGAN's discriminator, the layout of NVIDIA's `D_basic` at lod 0.
 
-    fromRGB (1x1 conv, lrelu) -> one `KarrasDownBlock` per resolution down to
-    4x4 -> minibatch stddev, conv, dense, dense(1).
+    fromRGB (1x1 conv, act) -> one `StyleGANDiscriminatorBlock` per
+    resolution down to 4x4 (blur before each pooled conv; fused from 128 px
+    with `fused_scale="auto"`) -> `StyleGANDiscriminatorEpilogue`. Widths
+    `channels_at(res)` for the fromRGB and first conv of a block, the next
+    resolution's width for its second conv, `channels_at(2)` for the dense
+    layer (the official `nf(0)`).
 
     Example:
 
@@ -251,16 +548,18 @@ def build_stylegan_discriminator(resolution=32, channels=1, channel_base=16384, 
     (None, 1)
     """
     top = resolution_log2(resolution)
+    check_choice("fused_scale", fused_scale, FUSED_SCALE_VALUES)
+    width = (lambda res: channels_at(res, channel_base, channel_max))
     images = keras.Input((int(resolution), int(resolution), int(channels)), name="images")
-    x = equalized_conv(channels_at(resolution, channel_base, channel_max), 1, "progan",
-                       name="from_rgb")(images)
+    x = EqualizedConv2D(width(resolution), 1, activation=nonlinearity, name="from_rgb")(images)
     for log2 in range(top, 2, -1):
         res = 2**log2
-        x = KarrasDownBlock(channels_at(res, channel_base, channel_max),
-                            channels_at(res // 2, channel_base, channel_max), blur_kernel,
-                            name=f"block{res}")(x)
-    logits = DiscriminatorEpilogue(channels_at(4, channel_base, channel_max), mbstd_group_size,
-                                   name="epilogue")(x)
+        x = StyleGANDiscriminatorBlock(width(res), width(res // 2), blur_kernel,
+                                       fused=fused_at(fused_scale, res),
+                                       nonlinearity=nonlinearity, name=f"block{res}")(x)
+    logits = StyleGANDiscriminatorEpilogue(width(4), width(2), mbstd_group_size,
+                                           mbstd_num_features, mbstd_grouping, nonlinearity,
+                                           name="epilogue")(x)
     return keras.Model(images, logits, name=name)
 
 
@@ -295,6 +594,13 @@ class StyleGAN(GAN):
         mbstd_group_size: minibatch-stddev group size (4).
         ema_decay: EMA of G used for sampling and export (0.999).
         seed: seed of the latent and noise streams.
+        synthesis_options: further `StyleGANSynthesis` arguments (the
+            official layout switches: `fused_scale`, `use_noise`,
+            `use_pixel_norm`, `use_instance_norm`, `use_styles`,
+            `const_input_layer`, `nonlinearity`, `blur_kernel`).
+        discriminator_options: further `build_stylegan_discriminator`
+            arguments (`mbstd_num_features`, `mbstd_grouping`, `fused_scale`,
+            `nonlinearity`, `blur_kernel`).
 
     `compile` defaults: `loss="non_saturating"`, `r1_gamma=10`,
     `r1_interval=1` (every step), Adam(0.001, 0, 0.99, 1e-8). Logs `d_r1`,
@@ -315,14 +621,30 @@ class StyleGAN(GAN):
     gain_convention = "progan"
     #: R1 every `default_r1_interval` D steps unless compile says otherwise.
     default_r1_interval = 1
+    #: Keys accepted in `synthesis_options` / `discriminator_options`.
+    synthesis_option_names = SYNTHESIS_OPTIONS
+    discriminator_option_names = DISCRIMINATOR_OPTIONS
     example_config = {"resolution": 8, "latent_dim": 8, "mapping_layers": 2, "channel_base": 64,
                       "channel_max": 8, "ema_decay": 0.5}
 
     def __init__(self, resolution=32, channels=1, latent_dim=512, w_dim=None, mapping_layers=8,
                  mapping_lr_multiplier=0.01, channel_base=16384, channel_max=512,
                  truncation_cutoff=8, style_mixing_prob=0.9, w_avg_beta=0.995,
-                 mbstd_group_size=4, ema_decay=0.999, seed=0, **kwargs):
+                 mbstd_group_size=4, ema_decay=0.999, seed=0, synthesis_options=None,
+                 discriminator_options=None, truncation_psi=1.0, num_classes=None,
+                 mapping_hidden_dim=None, **kwargs):
         self.resolution = int(resolution)
+        self.synthesis_options = check_options("synthesis_options", synthesis_options,
+                                               self.synthesis_option_names)
+        self.discriminator_options = check_options("discriminator_options",
+                                                   discriminator_options,
+                                                   self.discriminator_option_names)
+        # The default psi of generate/sample (official files carry theirs).
+        self.truncation_psi = float(check_truncation_psi(truncation_psi))
+        self.mapping_hidden_dim = None if mapping_hidden_dim is None else int(mapping_hidden_dim)
+        num_classes = None if not num_classes else int(num_classes)
+        # Read by build_discriminator (before the base class sets it).
+        self.num_classes = num_classes
         self.channels = int(channels)
         self.w_dim = int(w_dim or latent_dim)
         self.mapping_layers = int(mapping_layers)
@@ -340,9 +662,11 @@ class StyleGAN(GAN):
         generator = StyleGenerator(self.build_synthesis(), latent_dim, self.w_dim,
                                    self.mapping_layers, self.mapping_lr_multiplier,
                                    convention=self.gain_convention,
-                                   truncation_cutoff=self.truncation_cutoff, name="generator")
+                                   truncation_cutoff=self.truncation_cutoff,
+                                   num_classes=num_classes,
+                                   mapping_hidden_dim=self.mapping_hidden_dim, name="generator")
         super().__init__(generator, self.build_discriminator(), latent_dim=latent_dim,
-                         ema_decay=ema_decay, seed=seed, **kwargs)
+                         ema_decay=ema_decay, seed=seed, num_classes=num_classes, **kwargs)
         self.num_ws = generator.num_ws
         self.r1_gamma = 10.0
         self.r1_interval = self.default_r1_interval
@@ -351,11 +675,13 @@ class StyleGAN(GAN):
     # ---------------------------------------------------------------- networks
     def build_synthesis(self):
         return StyleGANSynthesis(self.resolution, self.channels, self.w_dim, self.channel_base,
-                                 self.channel_max, name="synthesis")
+                                 self.channel_max, name="synthesis",
+                                 **(self.synthesis_options or {}))
 
     def build_discriminator(self):
         return build_stylegan_discriminator(self.resolution, self.channels, self.channel_base,
-                                            self.channel_max, self.mbstd_group_size)
+                                            self.channel_max, self.mbstd_group_size,
+                                            **(self.discriminator_options or {}))
 
     def architecture_config(self):
         return {"resolution": self.resolution, "channels": self.channels,
@@ -365,7 +691,14 @@ class StyleGAN(GAN):
                 "channel_base": self.channel_base, "channel_max": self.channel_max,
                 "truncation_cutoff": self.truncation_cutoff,
                 "style_mixing_prob": self.style_mixing_prob, "w_avg_beta": self.w_avg_beta,
-                "mbstd_group_size": self.mbstd_group_size}
+                "mbstd_group_size": self.mbstd_group_size,
+                "truncation_psi": self.truncation_psi, "num_classes": self.num_classes,
+                "mapping_hidden_dim": self.mapping_hidden_dim,
+                # Only when set: StyleGAN2 inherits this config and ignores them.
+                **({"synthesis_options": self.synthesis_options}
+                   if self.synthesis_options else {}),
+                **({"discriminator_options": self.discriminator_options}
+                   if self.discriminator_options else {})}
 
     def extra_metric_names(self):
         return ("d_r1",)
@@ -399,19 +732,31 @@ class StyleGAN(GAN):
                 keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8))
 
     # ---------------------------------------------------------------- training
-    def training_ws(self, z):
+    def training_labels(self, labels, batch):
+        """The labels of a conditional training batch (uniform random ones
+        when the caller has none, e.g. the path-length regularizer); None for
+        unconditional models."""
+        if self.num_classes is None:
+            return None
+        if labels is None:
+            return self.random_uniform([batch], 0, self.num_classes, dtype="int32")
+        return labels
+
+    def training_ws(self, z, labels=None):
         """(w, ws) for a training batch: mapped w and per-layer ws after mixing.
 
         With probability `style_mixing_prob` a sample switches from its own w
         to the w of a second latent at a crossover layer drawn uniformly
         from [1, num_ws); otherwise (crossover = num_ws) it keeps its own.
+        Conditional models map both latents with the sample's label.
         """
         gen = self.generator
-        w = gen.mapping(z, training=True)
+        labels = self.training_labels(labels, tf.shape(z)[0])
+        w = gen.map(z, labels, training=True)
         ws = gen.broadcast(w)
         if self.style_mixing_prob > 0 and self.num_ws > 1:
             batch = tf.shape(z)[0]
-            ws2 = gen.broadcast(gen.mapping(self.sample_latents(batch), training=True))
+            ws2 = gen.broadcast(gen.map(self.sample_latents(batch), labels, training=True))
             crossover = self.random_uniform([batch], 1, self.num_ws, dtype="int32")
             mixed = self.random_uniform([batch]) < self.style_mixing_prob
             crossover = tf.where(mixed, crossover, self.num_ws)
@@ -424,7 +769,7 @@ class StyleGAN(GAN):
                 for h, w in self.generator.synthesis.noise_shapes]
 
     def generate_for_training(self, z, labels=None):
-        w, ws = self.training_ws(z)
+        w, ws = self.training_ws(z, labels)
         # Consumed by after_generator_update: w_avg moves only with G steps.
         self._pending_w.put(w)
         return self.generator.synthesis(ws, noise=self.training_noise(tf.shape(z)[0]))
@@ -478,11 +823,13 @@ class StyleGAN(GAN):
             raise ValueError(f"noise_seed must hold {n} integers; got {seeds!r}.")
         return seeds.astype(np.int64)
 
-    def _run_synthesis(self, ws, truncation_psi=1.0, noise_mode="const", noise_seed=None,
+    def _run_synthesis(self, ws, truncation_psi=None, noise_mode="const", noise_seed=None,
                        batch_size=256):
         """Float images from ws `[n, num_ws, w_dim]` with the inference generator."""
         gen = self.inference_generator
         n = len(ws)
+        if truncation_psi is None:
+            truncation_psi = self.truncation_psi
         psi = check_truncation_psi(truncation_psi, n)
         seeds = self._noise_seed(noise_mode, noise_seed, n)
         out = []
@@ -496,14 +843,34 @@ class StyleGAN(GAN):
         # The synthesis output is linear (the papers); images are [-1, 1].
         return np.clip(np.concatenate(out, axis=0), -1.0, 1.0)
 
-    def mapping(self, z, batch_size=256):
-        """w = f(z) for latents `z` `(n, latent_dim)`, numpy `(n, w_dim)`."""
+    def mapping(self, z, labels=None, batch_size=256):
+        """w = f(z) for latents `z` `(n, latent_dim)` (and integer labels, for
+        conditional models), numpy `(n, w_dim)`, untruncated."""
+        if isinstance(labels, (int, np.integer)) and self.num_classes is None:
+            # mapping(z, 256): the batch size, as before labels existed.
+            labels, batch_size = None, int(labels)
         z = self._check_z(z)
+        labels = self.check_labels(labels, len(z))
         gen = self.inference_generator
-        return np.concatenate([np.asarray(gen.mapping(tf.constant(z[i:i + batch_size])))
-                               for i in range(0, len(z), batch_size)], axis=0)
+        out = []
+        for i in range(0, len(z), batch_size):
+            lab = None if labels is None else tf.constant(labels[i:i + batch_size])
+            out.append(np.asarray(gen.map(tf.constant(z[i:i + batch_size]), lab)))
+        return np.concatenate(out, axis=0)
 
-    def synthesis(self, w, truncation_psi=1.0, noise_mode="const", noise_seed=None,
+    def discriminate(self, images, labels=None, training=False):
+        """D's logits `[n, 1]` for images in [-1, 1], NHWC (and integer labels).
+
+        Note that the minibatch-stddev layer makes every logit depend on the
+        other images of its group: pass a batch as D saw it in training.
+        """
+        if self.num_classes is not None and labels is not None and not tf.is_tensor(labels):
+            labels = tf.constant(self.check_labels(labels, len(labels)))
+        if not tf.is_tensor(images):
+            images = tf.constant(np.asarray(images, np.float32))
+        return super().discriminate(images, labels, training=training)
+
+    def synthesis(self, w, truncation_psi=None, noise_mode="const", noise_seed=None,
                   batch_size=256):
         """Float images from `w` `(n, w_dim)` (every layer) or `(n, num_ws, w_dim)`."""
         w = np.asarray(w, np.float32)
@@ -514,22 +881,26 @@ class StyleGAN(GAN):
                              f"{self.w_dim}); got {w.shape}.")
         return self._run_synthesis(w, truncation_psi, noise_mode, noise_seed, batch_size)
 
-    def generate(self, z, labels=None, batch_size=256, truncation_psi=1.0, noise_mode="const",
+    def generate(self, z, labels=None, batch_size=256, truncation_psi=None, noise_mode="const",
                  noise_seed=None):
         """Float images for latents `z` (EMA generator, inference mode).
 
         Args:
-            truncation_psi: in [0, 1], a number or one per sample (1: none).
+            labels: integer labels, one per sample (conditional models only).
+            truncation_psi: in [0, 1], a number or one per sample (1: none);
+                None: the model's `truncation_psi` (1 unless a converted
+                file says otherwise).
             noise_mode: "const" (stored noise, the default), "random" (then
                 `noise_seed`, one int per sample, is required) or "none".
         """
         z = self._check_z(z)
-        self.check_labels(labels, len(z))
-        check_truncation_psi(truncation_psi, len(z))
-        return self.synthesis(self.mapping(z, batch_size), truncation_psi, noise_mode,
+        labels = self.check_labels(labels, len(z))
+        if truncation_psi is not None:
+            check_truncation_psi(truncation_psi, len(z))
+        return self.synthesis(self.mapping(z, labels, batch_size), truncation_psi, noise_mode,
                               noise_seed, batch_size)
 
-    def sample(self, n, seed=0, labels=None, batch_size=256, truncation_psi=1.0,
+    def sample(self, n, seed=0, labels=None, batch_size=256, truncation_psi=None,
                noise_mode="const"):
         """`n` uint8 images from `seed`; with `noise_mode="random"` the noise
         seeds are derived from `seed` too, so the result is reproducible."""
@@ -539,7 +910,7 @@ class StyleGAN(GAN):
         return to_uint8(self.generate(self.latents(n, seed), labels, batch_size, truncation_psi,
                                       noise_mode, noise_seed))
 
-    def style_mixing(self, z1, z2, crossover, truncation_psi=1.0, noise_mode="const",
+    def style_mixing(self, z1, z2, crossover, truncation_psi=None, noise_mode="const",
                      noise_seed=None):
         """Float images with layers `< crossover` styled by `z1`, the rest by `z2`.
 
@@ -556,7 +927,7 @@ class StyleGAN(GAN):
     def _ws(self, z):
         return np.repeat(self.mapping(z)[:, None], self.num_ws, axis=1)
 
-    def mix_styles(self, z_rows, z_cols, layers=None, truncation_psi=1.0, noise_mode="const"):
+    def mix_styles(self, z_rows, z_cols, layers=None, truncation_psi=None, noise_mode="const"):
         """A style-mixing grid like StyleGAN's figure 3, uint8
         `(rows + 1, cols + 1, H, W, C)`.
 
@@ -582,7 +953,7 @@ class StyleGAN(GAN):
         grid[1:, 1:] = images[rows + cols:].reshape((rows, cols) + images.shape[1:])
         return grid
 
-    def interpolate(self, z0, z1, steps=8, space="z", truncation_psi=1.0, noise_mode="const",
+    def interpolate(self, z0, z1, steps=8, space="z", truncation_psi=None, noise_mode="const",
                     path=None, gif_path=None, scale=2):
         """uint8 frames `(steps, H, W, C)` along a latent path from `z0` to `z1`.
 
@@ -614,54 +985,95 @@ class StyleGAN(GAN):
         """Pure endpoints of the inference generator (constant or seeded noise).
 
         * `serving_default(z [n, latent_dim], truncation_psi [n]) -> {"images": uint8}`
-        * `generate(z) -> {"images": float in [-1, 1]}` (psi = 1, constant noise)
+        * `generate(z) -> {"images": float in [-1, 1]}` (the model's default
+          `truncation_psi`, constant noise: what `generate(z)` returns)
         * `generate_seeded(z, truncation_psi, noise_seed [n] int64) -> {"images": uint8}`
           (per-sample random noise from the seeds)
-        * `mapping(z) -> {"w": [n, w_dim]}`
-        * `synthesis(w [n, w_dim]) -> {"images": uint8}`
+        * `mapping(z) -> {"w": [n, w_dim]}` (untruncated)
+        * `synthesis(w [n, w_dim]) -> {"images": uint8}` (default psi, like `generate`)
         * `style_mixing(z1, z2, crossover [n] int32) -> {"images": uint8}`
 
-        `truncation_psi` outside [0, 1] or NaN fails an in-graph assertion
-        whose message names it.
+        Conditional models take `labels [n] int32` after the latents in
+        every endpoint that maps a latent (one labels input for both
+        latents of `style_mixing`); out-of-range labels fail an in-graph
+        check. `truncation_psi` outside [0, 1] or NaN fails an in-graph
+        assertion whose message names it.
         """
         from keras_gans.export.savedmodel import images_to_uint8
 
         gen = self.inference_generator
+        default_psi = self.truncation_psi
+        num_classes = self.num_classes
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
         psi_spec = tf.TensorSpec([None], tf.float32, name="truncation_psi")
+        seed_spec = tf.TensorSpec([None], tf.int64, name="noise_seed")
+        label_spec = tf.TensorSpec([None], tf.int32, name="labels")
 
-        def serve(z, truncation_psi):
-            images = gen(z, truncation_psi=assert_truncation_psi(truncation_psi))
+        def checked(labels):
+            if num_classes is None:
+                return None
+            in_range = tf.logical_and(tf.reduce_all(labels >= 0),
+                                      tf.reduce_all(labels < num_classes))
+            with tf.control_dependencies([tf.debugging.Assert(in_range, [
+                    f"labels must lie in [0, {num_classes - 1}]; got", labels])]):
+                return tf.identity(labels)
+
+        def inputs(z, labels):
+            return z if num_classes is None else [z, checked(labels)]
+
+        def truncated(ws):
+            return ws if default_psi == 1.0 else gen.truncate(ws, default_psi)
+
+        def serve(z, truncation_psi, labels=None):
+            images = gen(inputs(z, labels), truncation_psi=assert_truncation_psi(truncation_psi))
             return {"images": images_to_uint8(images)}
 
-        def generate(z):
-            return {"images": tf.clip_by_value(gen(z), -1.0, 1.0)}
+        def generate(z, labels=None):
+            return {"images": tf.clip_by_value(gen(inputs(z, labels), truncation_psi=default_psi),
+                                               -1.0, 1.0)}
 
-        def generate_seeded(z, truncation_psi, noise_seed):
-            images = gen(z, truncation_psi=assert_truncation_psi(truncation_psi),
+        def generate_seeded(z, truncation_psi, noise_seed, labels=None):
+            images = gen(inputs(z, labels), truncation_psi=assert_truncation_psi(truncation_psi),
                          noise_mode="random", noise_seed=noise_seed)
             return {"images": images_to_uint8(images)}
 
-        def mapping(z):
-            return {"w": gen.mapping(z)}
+        def mapping(z, labels=None):
+            return {"w": gen.map(z, checked(labels))}
 
         def synthesis(w):
-            return {"images": images_to_uint8(gen.synthesis(gen.broadcast(w)))}
+            return {"images": images_to_uint8(gen.synthesis(truncated(gen.broadcast(w))))}
 
-        def style_mixing(z1, z2, crossover):
-            ws = mix_by_crossover(gen.broadcast(gen.mapping(z1)),
-                                  gen.broadcast(gen.mapping(z2)), crossover)
+        def style_mixing(z1, z2, crossover, labels=None):
+            labels = checked(labels)
+            ws = mix_by_crossover(gen.broadcast(gen.map(z1, labels)),
+                                  gen.broadcast(gen.map(z2, labels)), crossover)
             return {"images": images_to_uint8(gen.synthesis(ws))}
 
+        extra = [] if num_classes is None else [label_spec]
+        if num_classes is not None:
+            # Explicit positional signatures (a default argument is no input).
+            serve_fn = lambda z, truncation_psi, labels: serve(z, truncation_psi, labels)  # noqa: E731
+            generate_fn = lambda z, labels: generate(z, labels)  # noqa: E731
+            seeded_fn = lambda z, truncation_psi, noise_seed, labels: generate_seeded(  # noqa: E731
+                z, truncation_psi, noise_seed, labels)
+            mapping_fn = lambda z, labels: mapping(z, labels)  # noqa: E731
+            mixing_fn = lambda z1, z2, crossover, labels: style_mixing(  # noqa: E731
+                z1, z2, crossover, labels)
+        else:
+            serve_fn = lambda z, truncation_psi: serve(z, truncation_psi)  # noqa: E731
+            generate_fn = lambda z: generate(z)  # noqa: E731
+            seeded_fn = lambda z, truncation_psi, noise_seed: generate_seeded(  # noqa: E731
+                z, truncation_psi, noise_seed)
+            mapping_fn = lambda z: mapping(z)  # noqa: E731
+            mixing_fn = lambda z1, z2, crossover: style_mixing(z1, z2, crossover)  # noqa: E731
         return [
-            ("serving_default", serve, [z_spec, psi_spec]),
-            ("generate", generate, [z_spec]),
-            ("generate_seeded", generate_seeded,
-             [z_spec, psi_spec, tf.TensorSpec([None], tf.int64, name="noise_seed")]),
-            ("mapping", mapping, [z_spec]),
+            ("serving_default", serve_fn, [z_spec, psi_spec] + extra),
+            ("generate", generate_fn, [z_spec] + extra),
+            ("generate_seeded", seeded_fn, [z_spec, psi_spec, seed_spec] + extra),
+            ("mapping", mapping_fn, [z_spec] + extra),
             ("synthesis", synthesis, [tf.TensorSpec([None, self.w_dim], tf.float32, name="w")]),
-            ("style_mixing", style_mixing,
+            ("style_mixing", mixing_fn,
              [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z1"),
               tf.TensorSpec([None, self.latent_dim], tf.float32, name="z2"),
-              tf.TensorSpec([None], tf.int32, name="crossover")]),
+              tf.TensorSpec([None], tf.int32, name="crossover")] + extra),
         ]
