@@ -14,9 +14,20 @@ import warnings
 import keras
 
 from keras_gans.callbacks.nonfinite_guard import nonfinite_keys
-from keras_gans.utils.files import atomic_path, write_text
+# The run-folder lock lives with the atomic writes (no TensorFlow needed);
+# re-exported here beside the checkpoints it protects.
+from keras_gans.utils.files import (  # noqa: F401
+    RunFolderLockedError,
+    atomic_path,
+    lock_folder,
+    write_text,
+)
 
 STATE_FILE = "state.json"
+
+
+class UnreadableCheckpointError(RuntimeError):
+    """No checkpoint of a folder could be loaded."""
 
 
 class GANCheckpoint(keras.callbacks.Callback):
@@ -99,6 +110,6 @@ def resume(directory):
             continue
         epoch = int(name.split("-")[1].split(".")[0])
         return model, epoch
-    raise RuntimeError(
+    raise UnreadableCheckpointError(
         f"No checkpoint in {directory} could be loaded; delete the folder to start over."
     )

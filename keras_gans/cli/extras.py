@@ -1,0 +1,136 @@
+"""Subcommands over other parts of the project: `convert` (NVIDIA pickles,
+`keras_gans.zoo.nvlabs`), `demo` (the browser demo, `keras_gans.demo`) and
+`translate` (image-to-image models), and `train --tensorboard`.
+
+Each is listed only when the module it calls is installed; the check looks
+for the file and imports nothing.
+"""
+
+import importlib
+import os
+
+from keras_gans.cli.app import CommandError, positive_int, non_negative_int
+from keras_gans.cli.runtime import import_tensorflow, load_model
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _available(module):
+    # A path check: `importlib.util.find_spec` would import the parent packages
+    # (keras_gans.models imports TensorFlow).
+    parts = module.split(".")[1:]
+    base = os.path.join(_PACKAGE_DIR, *parts)
+    return os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py"))
+
+
+def _public(module, *names):
+    """The first of `names` that `module` defines (imported now), or a one-line error."""
+    mod = importlib.import_module(module)
+    for name in names:
+        if hasattr(mod, name):
+            return getattr(mod, name)
+    raise CommandError(f"{module} provides none of {', '.join(names)}; this installation "
+                       "does not support the command yet.")
+
+
+def add_parsers(sub, common):
+    if _available("keras_gans.zoo.nvlabs"):
+        c = sub.add_parser("convert", help="convert an NVIDIA StyleGAN/StyleGAN2 pickle "
+                                           "(read without executing it)")
+        c.add_argument("path", help="the network pickle (.pkl)")
+        c.add_argument("--out", required=True,
+                       help="folder for model.keras (then `keras-gans sample OUT`)")
+        c.add_argument("--which", default="G_ema",
+                       help="the network to convert (G_ema, G, D; default G_ema)")
+        common(c)
+        c.set_defaults(fn="convert")
+    if _available("keras_gans.demo"):
+        d = sub.add_parser("demo", help="serve the browser demo on 127.0.0.1")
+        d.add_argument("names", nargs="*", help="presets or SavedModel folders (default: all)")
+        d.add_argument("--port", type=positive_int("--port"), default=8000)
+        common(d)
+        d.set_defaults(fn="demo")
+    if _available("keras_gans.models.translation") or _available("keras_gans.translation"):
+        t = sub.add_parser("translate", help="translate images with an image-to-image model")
+        t.add_argument("model", help="preset name, run folder or .keras file")
+        t.add_argument("input", help="a PNG/JPEG image or a folder of them")
+        t.add_argument("-o", required=True, help="output PNG (a grid for a folder)")
+        t.add_argument("--domain", default=None, help="target domain (multi-domain models)")
+        t.add_argument("--seed", type=non_negative_int("--seed"), default=0)
+        common(t)
+        t.set_defaults(fn="translate")
+
+
+def convert(args):
+    if not os.path.isfile(args.path):
+        raise CommandError(f"No such file: {args.path}; pass the network pickle (.pkl).")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise CommandError(f"--out {args.out} is a file; pass a folder.")
+    import_tensorflow(args.verbose)
+    from keras_gans.utils.files import atomic_path
+
+    convert_fn = _public("keras_gans.zoo.nvlabs", "convert")
+    print(f"Converting {args.path} ({args.which}) ...", flush=True)
+    model = convert_fn(args.path, which=args.which)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "model.keras")
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+    print(f"Wrote {path}; sample it with `keras-gans sample {args.out} -o grid.png`.")
+    return 0
+
+
+def demo(args):
+    import_tensorflow(args.verbose)
+    serve = _public("keras_gans.demo", "serve")
+    serve(args.names or None, host="127.0.0.1", port=args.port)
+    return 0
+
+
+def translate(args):
+    if not os.path.exists(args.input):
+        raise CommandError(f"No such image or folder: {args.input}.")
+    if not args.o.lower().endswith(".png"):
+        raise CommandError(f"-o {args.o}: the output is a PNG; name it <something>.png.")
+    import_tensorflow(args.verbose)
+    import numpy as np
+    from PIL import Image
+
+    from keras_gans.utils.images import save_grid
+
+    model = load_model(args.model)
+    if not hasattr(model, "translate"):
+        raise CommandError(f"{args.model} is a {type(model).__name__}, not a translation "
+                           "model.")
+    if os.path.isdir(args.input):
+        files = sorted(os.path.join(args.input, f) for f in os.listdir(args.input)
+                       if f.lower().endswith((".png", ".jpg", ".jpeg", ".bmp")))
+        if not files:
+            raise CommandError(f"{args.input} holds no PNG/JPEG images.")
+    else:
+        files = [args.input]
+    images = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                images.append(np.asarray(im.convert("RGB")))
+        except OSError as e:
+            raise CommandError(f"{f} is not a readable image ({e}).") from None
+    out = model.translate(np.stack(images), target_domain=args.domain, seed=args.seed)
+    save_grid(np.asarray(out), args.o, scale=1)
+    print(f"Wrote {len(images)} translated image(s) to {args.o}")
+    return 0
+
+
+def tensorboard_callback(directory, seed):
+    """The TensorBoard callback of `train --tensorboard DIR` (keras_gans.callbacks)."""
+    from keras_gans import callbacks
+
+    for name in ("TensorBoardImages", "GANTensorBoard", "TensorBoard"):
+        if hasattr(callbacks, name):
+            return getattr(callbacks, name)(directory)
+    import keras
+
+    # Until keras_gans.callbacks provides one: Keras's own (losses as scalars, no images).
+    return keras.callbacks.TensorBoard(directory)
