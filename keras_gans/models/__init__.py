@@ -40,3 +40,5 @@ from keras_gans.models.spheregan import SphereGAN  # noqa: F401,E402
 from keras_gans.models.progan import ProGAN  # noqa: F401,E402
 from keras_gans.models.stylegan import StyleGAN  # noqa: F401,E402
 from keras_gans.models.stylegan2 import StyleGAN2  # noqa: F401,E402
+from keras_gans.models.sagan import SAGAN  # noqa: F401,E402
+from keras_gans.models.biggan import BigGAN  # noqa: F401,E402
