@@ -30,7 +30,10 @@ import tensorflow as tf
 
 from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
 from keras_gans.layers.filters import blur_2d, downsample_2d
-from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd  # noqa: F401 (re-export)
+from keras_gans.layers.minibatch_std import (  # noqa: F401 (re-export)
+    ConsecutiveMinibatchStd,
+    MinibatchStandardDeviation,
+)
 from keras_gans.layers.noise import stateless_noise
 from keras_gans.layers.normalization import PixelNormalization
 
@@ -101,7 +104,7 @@ def equalized_dense(units, convention, activation="lrelu", **kwargs):
 # ----------------------------------------------------------------- mapping
 def build_mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01,
                           hidden_dim=None, normalize_latents=True, convention="progan",
-                          name="mapping"):
+                          name="mapping", label_dim=0, embed_dim=None):
     """StyleGAN's mapping network f: z -> w (Karras et al. 2019, figure 1b).
 
     `z` is pixel-normalized (unit mean square), then `num_layers` equalized
@@ -110,20 +113,44 @@ def build_mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier
     orders of magnitude for the mapping network", appendix C). StyleGAN2 keeps
     the same network.
 
+    Conditional networks (`label_dim > 0`, StyleGAN2-ADA's mapping): the
+    model takes `[z, c]` with `c` a one-hot (or soft) label `[batch,
+    label_dim]`; `c` is embedded by a linear equalized layer (`embed`,
+    learning rate 1, `embed_dim` units, default `w_dim`), both parts are
+    normalized to unit second moment separately and concatenated. With
+    `latent_dim=0` the model takes `c` alone (the discriminator's label
+    mapping, whose output is the projection vector `cmap`).
+
     Example:
 
     >>> f = build_mapping_network(latent_dim=8, w_dim=8, num_layers=2)
     >>> tuple(f.output.shape)
     (None, 8)
+    >>> g = build_mapping_network(8, 8, 2, label_dim=3, convention="stylegan2")
+    >>> [tuple(t.shape) for t in g.inputs]
+    [(None, 8), (None, 3)]
     """
     hidden_dim = int(hidden_dim or w_dim)
-    z = keras.Input((int(latent_dim),), name="z")
-    x = PixelNormalization(name="normalize_z")(z) if normalize_latents else z
+    latent_dim, label_dim = int(latent_dim), int(label_dim)
+    if latent_dim <= 0 and label_dim <= 0:
+        raise ValueError(f"The mapping network needs latent_dim > 0 or label_dim > 0; got "
+                         f"{latent_dim} and {label_dim}.")
+    inputs, parts = [], []
+    if latent_dim > 0:
+        z = keras.Input((latent_dim,), name="z")
+        inputs.append(z)
+        parts.append(PixelNormalization(name="normalize_z")(z) if normalize_latents else z)
+    if label_dim > 0:
+        c = keras.Input((label_dim,), name="c")
+        inputs.append(c)
+        y = EqualizedDense(int(embed_dim or w_dim), gain=1.0, name="embed")(c)
+        parts.append(PixelNormalization(name="normalize_c")(y) if normalize_latents else y)
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="concat")(parts)
     for i in range(int(num_layers)):
         units = int(w_dim) if i == num_layers - 1 else hidden_dim
         x = equalized_dense(units, convention, lr_multiplier=lr_multiplier,
                             name=f"dense{i}")(x)
-    return keras.Model(z, x, name=name)
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, x, name=name)
 
 
 # --------------------------------------------------------------- truncation
@@ -358,33 +385,53 @@ class DiscriminatorEpilogue(keras.layers.Layer):
     -> dense -> dense(1).
 
     ProGAN table 2 (and StyleGAN, StyleGAN2): the minibatch standard
-    deviation (group 4, one feature map; groups of consecutive samples, see
-    `ConsecutiveMinibatchStd`), a 3x3 conv and a 4x4 -> 1 layer (a dense
-    layer on the flattened map), each with leaky ReLU, then a linear output
-    with gain 1.
+    deviation (group 4, one feature map), a 3x3 conv and a 4x4 -> 1 layer (a
+    dense layer on the flattened map), each with leaky ReLU, then a linear
+    output with gain 1.
 
     Args:
         filters: channels of the conv and the hidden dense layer.
         mbstd_group_size, mbstd_num_features: see `MinibatchStandardDeviation`
             (a group size of 0 disables the layer).
         convention: "progan" or "stylegan2" gain placement.
+        mbstd_grouping: "consecutive" (groups of consecutive samples,
+            `ConsecutiveMinibatchStd`: independent of how a global batch is
+            split over replicas; the default for models trained here) or
+            "strided" (the official code's `[G, N / G]` reshape: sample `n`
+            in group `n mod (N / G)`, needed to reproduce official weights'
+            logits).
+        conv_clamp: optional clip of the conv's output (StyleGAN2-ADA).
+        cmap_dim: 0, or the size of the projection vector of a conditional
+            discriminator (StyleGAN2-ADA): the output layer then has
+            `cmap_dim` units and the logit is `sum(out * cmap) /
+            sqrt(cmap_dim)`; call the layer as `layer([x, cmap])`.
     """
 
     def __init__(self, filters, mbstd_group_size=4, mbstd_num_features=1, convention="progan",
-                 **kwargs):
+                 mbstd_grouping="consecutive", conv_clamp=None, cmap_dim=0, **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.mbstd_group_size = int(mbstd_group_size)
         self.mbstd_num_features = int(mbstd_num_features)
         self.convention = convention
-        self.mbstd = (ConsecutiveMinibatchStd(self.mbstd_group_size, self.mbstd_num_features,
-                                              name="mbstd")
-                      if self.mbstd_group_size > 0 else None)
-        self.conv = equalized_conv(self.filters, 3, convention, name="conv")
+        if mbstd_grouping not in ("consecutive", "strided"):
+            raise ValueError(f"mbstd_grouping must be 'consecutive' or 'strided'; got "
+                             f"{mbstd_grouping!r}.")
+        self.mbstd_grouping = mbstd_grouping
+        self.conv_clamp = None if conv_clamp is None else float(conv_clamp)
+        self.cmap_dim = int(cmap_dim)
+        mbstd_class = (ConsecutiveMinibatchStd if mbstd_grouping == "consecutive"
+                       else MinibatchStandardDeviation)
+        self.mbstd = (mbstd_class(self.mbstd_group_size, self.mbstd_num_features, name="mbstd")
+                      if self.mbstd_group_size > 0 and self.mbstd_num_features > 0 else None)
+        self.conv = equalized_conv(self.filters, 3, convention, clamp=self.conv_clamp,
+                                   name="conv")
         self.dense = equalized_dense(self.filters, convention, name="dense")
-        self.out = EqualizedDense(1, gain=1.0, name="out")
+        self.out = EqualizedDense(max(self.cmap_dim, 1), gain=1.0, name="out")
 
     def build(self, input_shape):
+        if self.cmap_dim > 0:
+            input_shape = input_shape[0]
         _, h, w, c = input_shape
         extra = self.mbstd_num_features if self.mbstd is not None else 0
         if self.mbstd is not None:
@@ -393,68 +440,44 @@ class DiscriminatorEpilogue(keras.layers.Layer):
         self.dense.build((None, h * w * self.filters))
         self.out.build((None, self.filters))
 
-    def call(self, x):
+    def call(self, inputs):
+        x, cmap = (inputs, None) if self.cmap_dim == 0 else inputs
         if self.mbstd is not None:
             x = self.mbstd(x)
         x = self.conv(x)
         x = tf.reshape(x, [tf.shape(x)[0], -1])
-        return self.out(self.dense(x))
+        x = self.out(self.dense(x))
+        if cmap is not None:
+            # Projection on the mapped label (Miyato & Koyama 2018, as in
+            # StyleGAN2-ADA): one logit per sample.
+            x = tf.reduce_sum(x * tf.cast(cmap, x.dtype), axis=1, keepdims=True)
+            x = x * tf.constant(1.0 / math.sqrt(self.cmap_dim), x.dtype)
+        return x
 
     def compute_output_shape(self, input_shape):
+        if self.cmap_dim > 0:
+            input_shape = input_shape[0]
         return (input_shape[0], 1)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters,
-                "mbstd_group_size": self.mbstd_group_size,
-                "mbstd_num_features": self.mbstd_num_features, "convention": self.convention}
+        config = {**super().get_config(), "filters": self.filters,
+                  "mbstd_group_size": self.mbstd_group_size,
+                  "mbstd_num_features": self.mbstd_num_features, "convention": self.convention}
+        # Written only when set: configs saved before these options existed
+        # stay identical.
+        if self.mbstd_grouping != "consecutive":
+            config["mbstd_grouping"] = self.mbstd_grouping
+        if self.conv_clamp is not None:
+            config["conv_clamp"] = self.conv_clamp
+        if self.cmap_dim:
+            config["cmap_dim"] = self.cmap_dim
+        return config
 
 
-# ------------------------------------------------------------------ images
-def save_strip(frames, path, scale=2, gif_path=None, duration_ms=80):
-    """Saves uint8 frames `(n, H, W, C)` as one PNG strip (and a GIF).
-
-    Returns the PNG path. The GIF loops forward and back (pillow).
-    """
-    from keras_gans.utils.images import make_grid, save_image
-
-    frames = np.asarray(frames)
-    if path is not None:
-        save_image(make_grid(frames, rows=1, padding=1), path, scale=scale)
-    if gif_path is not None:
-        from PIL import Image
-
-        from keras_gans.utils.files import atomic_path
-
-        pictures = []
-        for frame in list(frames) + list(frames[-2:0:-1]):
-            array = frame[..., 0] if frame.shape[-1] == 1 else frame
-            image = Image.fromarray(array)
-            if scale != 1:
-                image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-            pictures.append(image)
-        with atomic_path(gif_path) as tmp:
-            pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:],
-                             duration=duration_ms, loop=0)
-    return path
-
-
-def style_mixing_figure(grid, padding=2, background=255):
-    """Lays out a `mix_styles` grid `(rows + 1, cols + 1, H, W, C)` as one image.
-
-    As in StyleGAN's figure 3: the top row shows the column sources, the left
-    column the row sources, the top-left cell is blank.
-    """
-    from keras_gans.utils.images import make_grid
-
-    grid = np.asarray(grid)
-    r, c = grid.shape[:2]
-    cells = grid.reshape((r * c,) + grid.shape[2:]).copy()
-    cells[0] = background
-    return make_grid(cells, rows=r, padding=padding, pad_value=background)
-
-
-def save_style_mixing_figure(grid, path, scale=2):
-    """Saves a `mix_styles` grid as a PNG laid out like StyleGAN's figure 3."""
-    from keras_gans.utils.images import save_image
-
-    return save_image(style_mixing_figure(grid), path, scale=scale)
+# Image strips and style-mixing figures live in keras_gans.utils.images;
+# re-exported here for existing imports.
+from keras_gans.utils.images import (  # noqa: E402,F401
+    save_strip,
+    save_style_mixing_figure,
+    style_mixing_figure,
+)

@@ -57,7 +57,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
-from keras_gans.layers.filters import DEFAULT_KERNEL, upsample_2d
+from keras_gans.layers.filters import DEFAULT_KERNEL, FIRDownsample2D, upsample_2d
 from keras_gans.layers.modulated import ModulatedConv2D, ToRGB
 from keras_gans.layers.noise import NoiseInjection
 from keras_gans.losses import penalties
@@ -65,6 +65,7 @@ from keras_gans.losses.reduction import global_mean
 from keras_gans.models.base import PerReplica, assign_variables
 from keras_gans.models.karras_common import (
     DiscriminatorEpilogue,
+    build_mapping_network,
     channels_at,
     equalized_conv,
     inject_noise,
@@ -75,9 +76,24 @@ from keras_gans.models.registry import register_family
 from keras_gans.models.stylegan import StyleGAN
 
 
+#: Generator architectures (StyleGAN2 figure 7): "skip" (config E/F: a toRGB
+#: per resolution, images summed), "orig" (one toRGB at the end), "resnet"
+#: (residual blocks with an upsampling 1x1 skip conv, one toRGB at the end).
+G_ARCHITECTURES = ("skip", "orig", "resnet")
+#: Discriminator architectures (figure 7): "resnet" (config E/F), "orig",
+#: "skip" (a fromRGB per resolution on the downsampled image).
+D_ARCHITECTURES = ("resnet", "orig", "skip")
+
+
+def _check_architecture(value, allowed, what):
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {allowed}; got {value!r}.")
+    return value
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class StyleGAN2Synthesis(keras.layers.Layer):
-    """StyleGAN2's skip-connection synthesis network: ws -> images.
+    """StyleGAN2's synthesis network: ws -> images.
 
     Layers (with `L = log2(resolution) - 2` upsampling blocks):
     conv 0 at 4x4 (style 0) and toRGB 0 (style 1); block `k = 1..L`: an
@@ -85,13 +101,29 @@ class StyleGAN2Synthesis(keras.layers.Layer):
     (style `2k + 1`), so `num_ws = 2 L + 2 = 2 log2(resolution) - 2`, with
     each toRGB sharing its w index with the next block's first conv, as in
     the paper's code. Every conv: modulated/demodulated 3x3 conv ->
-    noise -> bias -> leaky ReLU * sqrt(2).
+    noise -> bias -> leaky ReLU * sqrt(2) (-> clamp to `conv_clamp`).
+
+    The layer order is that of the official networks, one to one: conv `j`
+    is StyleGAN2-ADA's `b4.conv1` (j = 0), `b{4 * 2**k}.conv0` (j = 2k - 1)
+    and `.conv1` (j = 2k), and TF StyleGAN2's `4x4/Conv`, `..x../Conv0_up`,
+    `..x../Conv1` with noise input `noise{j}`; toRGB `k` is `b{4 * 2**k}.torgb`.
+
+    Args:
+        resolution, image_channels, w_dim: the image and the style size.
+        channel_base, channel_max: `min(channel_base // res, channel_max)`
+            feature maps at resolution `res`.
+        resample_kernel: FIR taps of every up/downsampling (`[1, 3, 3, 1]`).
+        architecture: "skip" (default), "orig" or "resnet" (see
+            `G_ARCHITECTURES`); "orig" and "resnet" have only the last toRGB.
+        conv_clamp: optional clip of every conv and toRGB output
+            (StyleGAN2-ADA; applied after the activation gain).
 
     Call as `synthesis(ws, noise=None, noise_mode="const", noise_seed=None)`.
     """
 
     def __init__(self, resolution=32, image_channels=1, w_dim=512, channel_base=32768,
-                 channel_max=512, resample_kernel=DEFAULT_KERNEL, **kwargs):
+                 channel_max=512, resample_kernel=DEFAULT_KERNEL, architecture="skip",
+                 conv_clamp=None, **kwargs):
         super().__init__(**kwargs)
         self.resolution = int(resolution)
         self.image_channels = int(image_channels)
@@ -99,6 +131,8 @@ class StyleGAN2Synthesis(keras.layers.Layer):
         self.channel_base = int(channel_base)
         self.channel_max = int(channel_max)
         self.resample_kernel = tuple(float(v) for v in resample_kernel)
+        self.architecture = _check_architecture(architecture, G_ARCHITECTURES, "architecture")
+        self.conv_clamp = None if conv_clamp is None else float(conv_clamp)
         self.num_blocks = resolution_log2(self.resolution) - 2
         self.num_ws = 2 * self.num_blocks + 2
         self.widths = [channels_at(4 * 2**k, channel_base, channel_max)
@@ -116,12 +150,19 @@ class StyleGAN2Synthesis(keras.layers.Layer):
                                                     name=f"conv{j}_style"))
             self.noises.append(NoiseInjection(mode="const", seed_offset=j, name=f"noise{j}"))
             self.biases.append(BiasActivation(activation="lrelu", activation_gain=SQRT2,
-                                              name=f"bias{j}"))
+                                              clamp=self.conv_clamp, name=f"bias{j}"))
+        # toRGB k exists at every level (skip) or only at the last one.
+        self.rgb_levels = tuple(range(self.num_blocks + 1)) if self.architecture == "skip" \
+            else (self.num_blocks,)
         self.rgb_affines = [EqualizedDense(self.widths[k], gain=1.0, bias_init=1.0,
-                                           name=f"to_rgb{k}_style")
-                            for k in range(self.num_blocks + 1)]
-        self.to_rgbs = [ToRGB(self.image_channels, name=f"to_rgb{k}")
-                        for k in range(self.num_blocks + 1)]
+                                           name=f"to_rgb{k}_style") for k in self.rgb_levels]
+        self.to_rgbs = [ToRGB(self.image_channels, clamp=self.conv_clamp, name=f"to_rgb{k}")
+                        for k in self.rgb_levels]
+        # resnet: the 1x1 upsampling skip conv of block k (no bias, linear).
+        self.skips = ([EqualizedConv2D(self.widths[k], 1, gain=1.0, up=2, use_bias=False,
+                                       resample_kernel=self.resample_kernel, name=f"skip{k}")
+                       for k in range(1, self.num_blocks + 1)]
+                      if self.architecture == "resnet" else [])
 
     def _conv_in(self, j):
         level = self.conv_levels[j]
@@ -141,10 +182,13 @@ class StyleGAN2Synthesis(keras.layers.Layer):
             self.conv_affines[j].build((None, self.w_dim))
             self.noises[j].build((None, size, size, self.widths[level]))
             self.biases[j].build((None, size, size, self.widths[level]))
-        for k in range(self.num_blocks + 1):
+        for i, k in enumerate(self.rgb_levels):
             size, width = 4 * 2**k, self.widths[k]
-            self.rgb_affines[k].build((None, self.w_dim))
-            self.to_rgbs[k].build([(None, size, size, width), (None, width)])
+            self.rgb_affines[i].build((None, self.w_dim))
+            self.to_rgbs[i].build([(None, size, size, width), (None, width)])
+        for k, skip in enumerate(self.skips, start=1):
+            size = 4 * 2 ** (k - 1)
+            skip.build((None, size, size, self.widths[k - 1]))
 
     def _conv(self, j, x, ws, noise, noise_mode, noise_seed):
         x = self.convs[j]([x, self.conv_affines[j](ws[:, j])])
@@ -152,36 +196,65 @@ class StyleGAN2Synthesis(keras.layers.Layer):
         return self.biases[j](x)
 
     def _rgb(self, k, x, ws):
-        return self.to_rgbs[k]([x, self.rgb_affines[k](ws[:, 2 * k + 1])])
+        i = self.rgb_levels.index(k)
+        return self.to_rgbs[i]([x, self.rgb_affines[i](ws[:, 2 * k + 1])])
 
     def call(self, ws, noise=None, noise_mode="const", noise_seed=None):
         x = tf.tile(tf.cast(self.const, ws.dtype), [tf.shape(ws)[0], 1, 1, 1])
         x = self._conv(0, x, ws, noise, noise_mode, noise_seed)
-        images = self._rgb(0, x, ws)
+        images = self._rgb(0, x, ws) if self.architecture == "skip" else None
         for k in range(1, self.num_blocks + 1):
+            y = self.skips[k - 1](x) if self.architecture == "resnet" else None
             x = self._conv(2 * k - 1, x, ws, noise, noise_mode, noise_seed)
             x = self._conv(2 * k, x, ws, noise, noise_mode, noise_seed)
-            images = upsample_2d(images, self.resample_kernel) + self._rgb(k, x, ws)
+            if y is not None:
+                # (skip + clamp(conv)) / sqrt(2) equals the official
+                # gain-sqrt(0.5) layers, clamp included.
+                x = (y + x) * tf.constant(1.0 / math.sqrt(2.0), x.dtype)
+            if self.architecture == "skip":
+                images = upsample_2d(images, self.resample_kernel) + self._rgb(k, x, ws)
+        if self.architecture != "skip":
+            images = self._rgb(self.num_blocks, x, ws)
         return images
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.resolution, self.resolution, self.image_channels)
 
     def get_config(self):
-        return {**super().get_config(), "resolution": self.resolution,
-                "image_channels": self.image_channels, "w_dim": self.w_dim,
-                "channel_base": self.channel_base, "channel_max": self.channel_max,
-                "resample_kernel": list(self.resample_kernel)}
+        config = {**super().get_config(), "resolution": self.resolution,
+                  "image_channels": self.image_channels, "w_dim": self.w_dim,
+                  "channel_base": self.channel_base, "channel_max": self.channel_max,
+                  "resample_kernel": list(self.resample_kernel)}
+        if self.architecture != "skip":
+            config["architecture"] = self.architecture
+        if self.conv_clamp is not None:
+            config["conv_clamp"] = self.conv_clamp
+        return config
 
 
 def build_stylegan2_discriminator(resolution=32, channels=1, channel_base=32768, channel_max=512,
                                   mbstd_group_size=4, resample_kernel=DEFAULT_KERNEL,
-                                  name="discriminator"):
-    """StyleGAN2's residual discriminator (figure 7c of the paper).
+                                  name="discriminator", architecture="resnet", conv_clamp=None,
+                                  mbstd_num_channels=1, mbstd_grouping="consecutive",
+                                  num_classes=None, mapping_layers=8,
+                                  mapping_lr_multiplier=0.01):
+    """StyleGAN2's discriminator (figure 7c of the paper: "resnet").
 
     fromRGB (1x1, lrelu) at the input resolution; per resolution `r > 4`:
     `(conv3x3(lrelu) -> conv3x3 down(lrelu)) + conv1x1 down(linear, no
     bias)`, times 1/sqrt(2); then the minibatch-stddev epilogue.
+    `architecture="orig"` drops the skip conv and the residual sum,
+    `"skip"` adds a fromRGB of the FIR-downsampled image at every resolution.
+
+    Conditional (`num_classes`, StyleGAN2-ADA): the model takes `[images,
+    labels]` (integer labels); the one-hot label goes through a mapping
+    network (`mapping_layers` layers, no z) to `cmap` (the 4x4 width) and
+    the logit is the projection of the epilogue's output on it.
+
+    Layer names follow the official blocks: `from_rgb` (`b{R}.fromrgb`),
+    `block{r}_conv0/_conv1/_skip` (`b{r}.conv0/conv1/skip`), `epilogue`
+    (`b4`); skip-architecture fromRGBs are `block{r}_from_rgb`,
+    `epilogue_from_rgb`.
 
     Example:
 
@@ -189,25 +262,73 @@ def build_stylegan2_discriminator(resolution=32, channels=1, channel_base=32768,
     >>> tuple(d.output.shape)
     (None, 1)
     """
+    _check_architecture(architecture, D_ARCHITECTURES, "d_architecture")
     top = resolution_log2(resolution)
     kernel = tuple(resample_kernel)
     images = keras.Input((int(resolution), int(resolution), int(channels)), name="images")
-    x = equalized_conv(channels_at(resolution, channel_base, channel_max), 1, "stylegan2",
-                       name="from_rgb")(images)
+    inputs = images
+    clamp = None if conv_clamp is None else float(conv_clamp)
+
+    def from_rgb(res, layer_name):
+        return equalized_conv(channels_at(res, channel_base, channel_max), 1, "stylegan2",
+                              clamp=clamp, name=layer_name)
+
+    x = from_rgb(resolution, "from_rgb")(images)
+    image = images
     for log2 in range(top, 2, -1):
         res = 2**log2
         here = channels_at(res, channel_base, channel_max)
         below = channels_at(res // 2, channel_base, channel_max)
-        y = equalized_conv(here, 3, "stylegan2", name=f"block{res}_conv0")(x)
-        y = equalized_conv(below, 3, "stylegan2", down=2, resample_kernel=kernel,
+        if architecture == "skip" and res != resolution:
+            x = keras.layers.Add(name=f"block{res}_rgb_add")(
+                [x, from_rgb(res, f"block{res}_from_rgb")(image)])
+        y = equalized_conv(here, 3, "stylegan2", clamp=clamp, name=f"block{res}_conv0")(x)
+        y = equalized_conv(below, 3, "stylegan2", down=2, resample_kernel=kernel, clamp=clamp,
                            name=f"block{res}_conv1")(y)
-        skip = EqualizedConv2D(below, 1, gain=1.0, down=2, use_bias=False,
-                               resample_kernel=kernel, name=f"block{res}_skip")(x)
-        x = keras.layers.Add(name=f"block{res}_add")([y, skip])
-        x = keras.layers.Rescaling(1.0 / math.sqrt(2.0), name=f"block{res}_scale")(x)
-    logits = DiscriminatorEpilogue(channels_at(4, channel_base, channel_max), mbstd_group_size,
-                                   convention="stylegan2", name="epilogue")(x)
-    return keras.Model(images, logits, name=name)
+        if architecture == "resnet":
+            skip = EqualizedConv2D(below, 1, gain=1.0, down=2, use_bias=False,
+                                   resample_kernel=kernel, name=f"block{res}_skip")(x)
+            y = keras.layers.Add(name=f"block{res}_add")([y, skip])
+            y = keras.layers.Rescaling(1.0 / math.sqrt(2.0), name=f"block{res}_scale")(y)
+        x = y
+        if architecture == "skip":
+            image = FIRDownsample2D(kernel, name=f"block{res}_downsample")(image)
+    if architecture == "skip":
+        x = keras.layers.Add(name="epilogue_rgb_add")([x, from_rgb(4, "epilogue_from_rgb")(image)])
+    width4 = channels_at(4, channel_base, channel_max)
+    epilogue = DiscriminatorEpilogue(width4, mbstd_group_size, mbstd_num_channels,
+                                     convention="stylegan2", mbstd_grouping=mbstd_grouping,
+                                     conv_clamp=clamp,
+                                     cmap_dim=width4 if num_classes else 0, name="epilogue")
+    if num_classes:
+        labels = keras.Input((), dtype="int32", name="labels")
+        inputs = [images, labels]
+        onehot = OneHot(int(num_classes), name="one_hot")(labels)
+        cmap = build_mapping_network(0, width4, mapping_layers, mapping_lr_multiplier,
+                                     convention="stylegan2", name="mapping",
+                                     label_dim=int(num_classes))(onehot)
+        logits = epilogue([x, cmap])
+    else:
+        logits = epilogue(x)
+    return keras.Model(inputs, logits, name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class OneHot(keras.layers.Layer):
+    """Integer labels `[batch]` -> float one-hot `[batch, num_classes]`."""
+
+    def __init__(self, num_classes, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
+
+    def call(self, labels):
+        return tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
 
 
 @register_family("stylegan2")
@@ -221,6 +342,21 @@ class StyleGAN2(StyleGAN):
         channel_base, channel_max: `min(channel_base // res, channel_max)`
             feature maps (config F: 32768, 512).
         truncation_cutoff: None (all layers, StyleGAN2's default).
+        truncation_psi: default psi of `generate`/`sample` (1; converted
+            TF StyleGAN2 files: their 0.5).
+        num_classes: None, or the classes of a conditional model
+            (StyleGAN2-ADA: label embedding in G's mapping, projection D).
+        mapping_hidden_dim: hidden width of the mapping (default `w_dim`).
+        synthesis_options: dict of `StyleGAN2Synthesis` options
+            (`architecture` "skip"/"orig"/"resnet", `conv_clamp`,
+            `resample_kernel`).
+        discriminator_options: dict of `build_stylegan2_discriminator`
+            options (`architecture` "resnet"/"orig"/"skip", `conv_clamp`,
+            `resample_kernel`, `mbstd_num_features`, `mbstd_grouping`
+            "consecutive"/"strided", `mapping_layers`).
+
+    Official networks convert into this class with
+    `keras_gans.zoo.nvlabs.stylegan2.convert_stylegan2`.
 
     `compile` defaults: `loss="non_saturating"`, `r1_gamma=10`,
     `r1_interval=16`, `pl_weight=2`, `pl_interval=4`, `pl_decay=0.01`,
@@ -239,6 +375,13 @@ class StyleGAN2(StyleGAN):
 
     gain_convention = "stylegan2"
     default_r1_interval = 16
+    #: `synthesis_options`: see `StyleGAN2Synthesis`.
+    synthesis_option_names = ("architecture", "conv_clamp", "resample_kernel")
+    #: `discriminator_options`: see `build_stylegan2_discriminator`
+    #: (`mbstd_num_features` is its `mbstd_num_channels`; `mapping_layers`
+    #: the depth of a conditional D's label mapping).
+    discriminator_option_names = ("architecture", "conv_clamp", "resample_kernel",
+                                  "mbstd_num_features", "mbstd_grouping", "mapping_layers")
     #: First draw index of the path-length regularizer's noise. Its draws
     #: happen after the D update, i.e. after a synchronization point at which
     #: MirroredStrategy switches between replica threads that share the
@@ -268,11 +411,16 @@ class StyleGAN2(StyleGAN):
 
     def build_synthesis(self):
         return StyleGAN2Synthesis(self.resolution, self.channels, self.w_dim, self.channel_base,
-                                  self.channel_max, name="synthesis")
+                                  self.channel_max, name="synthesis",
+                                  **(self.synthesis_options or {}))
 
     def build_discriminator(self):
+        options = dict(self.discriminator_options or {})
+        if "mbstd_num_features" in options:
+            options["mbstd_num_channels"] = options.pop("mbstd_num_features")
         return build_stylegan2_discriminator(self.resolution, self.channels, self.channel_base,
-                                             self.channel_max, self.mbstd_group_size)
+                                             self.channel_max, self.mbstd_group_size,
+                                             num_classes=self.num_classes, **options)
 
     def extra_metric_names(self):
         return ("d_r1", "g_pl", "pl_mean")
