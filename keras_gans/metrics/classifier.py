@@ -131,12 +131,13 @@ def load_fashion_mnist_classifier(path=None):
     """Loads the trained classifier.
 
     Looked up in order: `path`; `$KERAS_GANS_CLASSIFIER`; the zoo preset
-    `fashion_mnist_classifier` (when `keras_gans.zoo` provides `load`);
-    `runs/fashion_mnist_classifier/model.keras` (the training script's default
-    output).
+    `fashion_mnist_classifier`; `runs/fashion_mnist_classifier/model.keras`
+    (the training script's default output).
 
     Raises:
         FileNotFoundError: naming the places searched and how to train one.
+        keras_gans.zoo.CorruptArtifactError: the preset's files fail their
+            sha256 (never answered with another network).
     """
     tried = []
     candidates = [path, os.environ.get(CLASSIFIER_ENV)]
@@ -148,11 +149,14 @@ def load_fashion_mnist_classifier(path=None):
     tried.append(f"${CLASSIFIER_ENV} (unset)")
     from keras_gans import zoo
 
-    if hasattr(zoo, "load"):
-        try:
-            return zoo.load("fashion_mnist_classifier", compile=False)
-        except Exception as e:  # noqa: BLE001 - fall through to the local copy
-            tried.append(f"keras_gans.zoo.load('fashion_mnist_classifier') ({e})")
+    try:
+        return zoo.load("fashion_mnist_classifier", compile=False)
+    except zoo.CorruptArtifactError:
+        # A shipped file that fails its sha256 is never replaced by another
+        # network silently: every number measured with it would change meaning.
+        raise
+    except (FileNotFoundError, ValueError) as e:  # no such preset here: the local copy
+        tried.append(f"keras_gans.zoo.load('fashion_mnist_classifier') ({e})")
     if os.path.exists(DEFAULT_CLASSIFIER_PATH):
         return keras.models.load_model(DEFAULT_CLASSIFIER_PATH)
     tried.append(DEFAULT_CLASSIFIER_PATH)

@@ -79,8 +79,12 @@ def classifier_feature_fn(model=None):
 
 def default_feature_fn():
     """Classifier features when the zoo classifier loads, else raw pixels."""
+    from keras_gans.zoo import CorruptArtifactError
+
     try:
         return classifier_feature_fn()
+    except CorruptArtifactError:
+        raise  # a corrupt shipped classifier is an error, not a reason to use pixels
     except Exception:  # noqa: BLE001 - any failure to load falls back to pixels
         fn = pixel_features
         return fn

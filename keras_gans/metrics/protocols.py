@@ -142,6 +142,99 @@ def as_generate_fn(generator):
 
 
 # ---------------------------------------------------------------------------
+# Image preprocessing: part of a model's protocol record.
+
+#: The image shape every protocol here measures (Fashion-MNIST).
+PROTOCOL_IMAGE_SHAPE = (28, 28, 1)
+PREPROCESS_KINDS = ("center_crop", "resize")
+
+
+def check_preprocess(spec):
+    """Normalizes a preprocessing spec: None, `{"center_crop": 28}` or `{"resize": 28}`
+    (an int or `[height, width]`). Returns `None` or `{kind: [height, width]}`.
+
+    A model trained on padded data (zero-padded to a power of two, e.g.
+    `stylegan2_fashion_mnist` at 32x32) is measured on the centre crop that
+    undoes the padding; one trained on resized data on its samples resized back.
+
+    Example:
+
+    >>> check_preprocess({"center_crop": 28})
+    {'center_crop': [28, 28]}
+    >>> check_preprocess({"pad": 2})
+    Traceback (most recent call last):
+    ...
+    ValueError: preprocess must be None, {"center_crop": SIZE} or {"resize": SIZE}; got {'pad': 2}.
+    """
+    if spec is None:
+        return None
+    if (not isinstance(spec, dict) or len(spec) != 1
+            or next(iter(spec)) not in PREPROCESS_KINDS):
+        raise ValueError('preprocess must be None, {"center_crop": SIZE} or {"resize": SIZE}; '
+                         f"got {spec!r}.")
+    kind, size = next(iter(spec.items()))
+    size = [size, size] if isinstance(size, (int, np.integer)) else list(size)
+    if len(size) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in size):
+        raise ValueError(f"preprocess {kind} size must be a positive int or [height, width]; "
+                         f"got {spec[kind]!r}.")
+    return {kind: [int(size[0]), int(size[1])]}
+
+
+def describe_preprocess(spec, image_shape=None):
+    """`"center crop 32x32 -> 28x28"` (or `"none"`), for the records."""
+    spec = check_preprocess(spec)
+    if spec is None:
+        return "none"
+    kind, (h, w) = next(iter(spec.items()))
+    source = f"{image_shape[0]}x{image_shape[1]} -> " if image_shape is not None else ""
+    return f"{kind.replace('_', ' ')} {source}{h}x{w}"
+
+
+def apply_preprocess(images, spec):
+    """Applies a preprocessing spec to float images (n, H, W, C) in [-1, 1]."""
+    spec = check_preprocess(spec)
+    images = np.asarray(images)
+    if spec is None:
+        return images
+    kind, (h, w) = next(iter(spec.items()))
+    height, width = images.shape[1:3]
+    if kind == "center_crop":
+        if h > height or w > width:
+            raise ValueError(f"center_crop {h}x{w} is larger than the {height}x{width} "
+                             "samples; crop to at most their size.")
+        top, left = (height - h) // 2, (width - w) // 2
+        return images[:, top:top + h, left:left + w, :]
+    import tensorflow as tf
+
+    return tf.image.resize(tf.convert_to_tensor(images, tf.float32), (h, w),
+                           "bilinear", antialias=True).numpy()
+
+
+def _preprocessed(generate_fn, spec, shape_seen):
+    """`generate_fn` followed by the preprocessing, checked against the protocol's shape."""
+
+    def fn(n, seed, labels=None):
+        raw = generate_fn(n, seed) if labels is None else generate_fn(n, seed, labels=labels)
+        raw = np.asarray(raw)
+        shape_seen.setdefault("raw", tuple(raw.shape[1:]))
+        images = apply_preprocess(raw, spec)
+        if tuple(images.shape[1:]) != PROTOCOL_IMAGE_SHAPE:
+            got = "x".join(map(str, images.shape[1:]))
+            want = "x".join(map(str, PROTOCOL_IMAGE_SHAPE))
+            hint = (f'preprocess={{"center_crop": {PROTOCOL_IMAGE_SHAPE[0]}}} (`keras-gans eval '
+                    f"--center-crop {PROTOCOL_IMAGE_SHAPE[0]}`) for a model trained on padded "
+                    f'data or {{"resize": {PROTOCOL_IMAGE_SHAPE[0]}}} (`--resize '
+                    f"{PROTOCOL_IMAGE_SHAPE[0]}`) for resized data")
+            if images.shape[-1] != PROTOCOL_IMAGE_SHAPE[-1]:
+                hint = "a model of the protocol's dataset (Fashion-MNIST, 1 channel)"
+            raise ValueError(f"The generated images are {got} but the {DATASET} protocols "
+                             f"measure {want} images; use {hint}.")
+        return images
+
+    return fn
+
+
+# ---------------------------------------------------------------------------
 # Floors.
 
 
@@ -308,7 +401,8 @@ def compute_protocol_values(protocol, gen, real=None, seed=0):
 
 def evaluate(generate_fn, protocols=("fid10k_test",), feature_network="fashion_mnist_classifier",
              num_samples=None, seed=0, batch_size=250, generate_batch_size=500,
-             feature_kwargs=None, probability_network=None, floors=None, verbose=False):
+             feature_kwargs=None, probability_network=None, floors=None, verbose=False,
+             preprocess=None):
     """Evaluates a generator under named protocols.
 
     Args:
@@ -332,6 +426,10 @@ def evaluate(generate_fn, protocols=("fid10k_test",), feature_network="fashion_m
             Fashion-MNIST classifier).
         floors: a floors table (default: `floors.json`).
         verbose: print each result.
+        preprocess: how the model's samples become the protocol's 28x28
+            images, part of the record: None, `{"center_crop": 28}` (a model
+            trained on padded data) or `{"resize": 28}` (on resized data). A
+            preset records its own (`eval_preprocess` in its table row).
 
     Returns:
         `{protocol name: result}`; each result has "value" (the main number),
@@ -339,7 +437,7 @@ def evaluate(generate_fn, protocols=("fid10k_test",), feature_network="fashion_m
         "floor_note", and the record: "protocol", "metric", "description",
         "feature_network", "feature_weights", "comparable_with_literature",
         "feature_note", "num_generated", "num_real", "reference", "options",
-        "seed" (and "probability_network"/"probability_weights" for IS and
+        "seed", "preprocess" (and "probability_network"/"probability_weights" for IS and
         modes).
 
     Example:
@@ -356,7 +454,9 @@ def evaluate(generate_fn, protocols=("fid10k_test",), feature_network="fashion_m
     if num_samples is not None and (not isinstance(num_samples, (int, np.integer))
                                     or num_samples < 10):
         raise ValueError(f"num_samples must be an integer >= 10; got {num_samples!r}.")
-    generate_fn = as_generate_fn(generate_fn)
+    preprocess = check_preprocess(preprocess)
+    shape_seen = {}
+    generate_fn = _preprocessed(as_generate_fn(generate_fn), preprocess, shape_seen)
     extractor = get_feature_extractor(feature_network, **(feature_kwargs or {}))
     prob_extractor = None
     if any(p.needs_probabilities for p in protocols):
@@ -413,6 +513,7 @@ def evaluate(generate_fn, protocols=("fid10k_test",), feature_network="fashion_m
             "reference": protocol.reference,
             "options": dict(protocol.options),
             "seed": seed,
+            "preprocess": describe_preprocess(preprocess, shape_seen.get("raw")),
         }
         if num_samples is not None and num_samples != protocol.num_generated:
             record["note"] = (f"quick run: {n_gen} samples instead of the protocol's "
