@@ -45,16 +45,45 @@ def resolve_file(name, row, filename):
     return path
 
 
-def load(name, compile=True, verify=True):
+def _is_pickle_path(name):
+    name = os.fspath(name) if isinstance(name, os.PathLike) else name
+    return isinstance(name, str) and (name.endswith(".pkl") or (os.path.isfile(name) and os.sep in name))
+
+
+def load(name, compile=True, verify=True, source=None, which="G_ema"):
     """Builds the model of preset `name` with its weights.
 
     GAN presets return the trainable `keras_gans` model, compiled with the
     recipe's optimizers so `fit` continues training; other presets (e.g.
     `fashion_mnist_classifier`) return their `keras.Model`.
 
+    Official NVIDIA presets (`stylegan_ffhq`, `stylegan2_ffhq`,
+    `stylegan2_ada_*`; `list_presets(include_official=True)`) are downloaded
+    into the Keras cache with `keras.utils.get_file`, pinned by sha256 on
+    first use, read without executing anything and converted once (the Keras
+    model is cached beside the pickle). They come uncompiled: call
+    `compile()` to fine-tune. NVIDIA's licences are non-commercial.
+    A path to any NVIDIA snapshot (`"path/to/network-snapshot.pkl"`) loads
+    the same way.
+
+    Args:
+        name: a preset name, or the path of an NVIDIA `.pkl` snapshot.
+        compile: compile shipped GAN presets with their recipe's optimizers.
+        verify: check shipped artifacts' sha256 against the table.
+        source: official presets only: a local copy of the pickle (offline,
+            behind a proxy); it is pinned like a download.
+        which: NVIDIA networks only: "G_ema" (the averaged generator,
+            default; `Gs` in TF files) or "G" (the training generator).
+
     Raises:
         ValueError: unknown name (with close matches) or unavailable preset.
         CorruptArtifactError: an artifact whose sha256 does not match.
+        keras_gans.zoo.nvlabs.fetch.OfficialWeightsUnavailableError: an
+            official pickle that could not be downloaded (one line: URL,
+            cache path, how to place the file by hand).
+        keras_gans.zoo.nvlabs.fetch.PinMismatchError: an official pickle
+            whose sha256 differs from the one pinned at first use.
+        keras_gans.zoo.nvlabs.UnsafePickleError: a pickle that would run code.
 
     Example:
 
@@ -62,7 +91,24 @@ def load(name, compile=True, verify=True):
     >>> gan = zoo.load("dcgan_fashion_mnist")  # doctest: +SKIP
     >>> gan.sample(16, seed=0).shape  # doctest: +SKIP
     (16, 28, 28, 1)
+    >>> gan = zoo.load("stylegan2_ffhq", source="stylegan2-ffhq-config-f.pkl")  # doctest: +SKIP
+    >>> gan = zoo.load("runs/00000/network-snapshot-000200.pkl")  # doctest: +SKIP
     """
+    from keras_gans.zoo.presets import official_presets, read_table
+
+    if _is_pickle_path(name):
+        if source is not None:
+            raise ValueError(f"source={source!r} is for official preset names; {name!r} is already a path")
+        from keras_gans.zoo.nvlabs.fetch import load_pickle
+
+        return load_pickle(name, which=which)
+    if isinstance(name, str) and name in official_presets() and name not in read_table():
+        from keras_gans.zoo.nvlabs.fetch import load_official
+
+        return load_official(name, source=source, which=which)
+    if source is not None:
+        raise ValueError(f"source= is only for official NVIDIA presets "
+                         f"({', '.join(sorted(official_presets()))}); {name!r} is not one")
     # Registers every family and layer class before deserializing.
     import keras_gans.layers  # noqa: F401
     import keras_gans.models  # noqa: F401

@@ -5,6 +5,8 @@ The rows of shipped presets live in `zoo/presets.json`, written only by
 `write_preset` (called at the end of each recipe in `scripts/`), so every
 hash in it was computed from the artifact it names. Presets users ask for
 that cannot be shipped yet are listed in `UNAVAILABLE` with an honest reason.
+NVIDIA's official networks, fetched and converted on first use, are listed
+by `official_presets()` (rows in `keras_gans.zoo.nvlabs.presets`).
 """
 
 import difflib
@@ -13,26 +15,28 @@ import os
 
 PRESETS_FILE = "presets.json"
 
-#: Names users expect that we cannot load yet, with what would be needed.
-UNAVAILABLE = {
-    "stylegan_ffhq": (
-        "The official StyleGAN FFHQ weights (NVlabs, 1024x1024, TensorFlow 1 pickle) are not "
-        "shipped and cannot be loaded yet. The architecture exists "
-        "(`keras_gans.models.StyleGAN(resolution=1024, ...)`); what is missing is a converter "
-        "from NVlabs' pickle to these Keras weights, and the pickle itself, which this project "
-        "cannot download here or redistribute (CC BY-NC 4.0). Meanwhile train your own with "
-        "`keras-gans train stylegan --dataset fashion_mnist --resolution 32 ...` or load the shipped "
-        "`stylegan2_fashion_mnist` (`keras-gans zoo list`)."
-    ),
-    "stylegan2_ffhq": (
-        "The official StyleGAN2 FFHQ weights (NVlabs, config F, 1024x1024) are not shipped and "
-        "cannot be loaded yet. The architecture exists (`keras_gans.models.StyleGAN2("
-        "resolution=1024, channel_base=32768, channel_max=512)`); what is missing is a "
-        "converter from NVlabs' pickle (TF1 or PyTorch) to these Keras weights, and the "
-        "pickle itself (not downloadable here, CC BY-NC). Meanwhile use the shipped "
-        "`stylegan2_fashion_mnist` (`keras-gans zoo list`)."
-    ),
-}
+#: Names users expect that we cannot load yet, with what would be needed. The
+#: official NVIDIA networks (`stylegan_ffhq`, `stylegan2_ffhq`,
+#: `stylegan2_ada_*`) are no longer here: `official_presets()` lists them and
+#: `zoo.load` downloads and converts them.
+UNAVAILABLE = {}
+
+
+def official_presets():
+    """`{name: row}` of NVIDIA's official networks that `zoo.load` fetches and converts.
+
+    The rows live in `keras_gans.zoo.nvlabs.presets` (a Python table, not in
+    `zoo/presets.json`, which `write_preset` rewrites): URL, format,
+    resolution, size where known and NVIDIA's non-commercial licence.
+
+    Example:
+
+    >>> sorted(official_presets())[:2]
+    ['stylegan2_ada_afhqcat', 'stylegan2_ada_afhqdog']
+    """
+    from keras_gans.zoo.nvlabs.presets import OFFICIAL_PRESETS
+
+    return {name: dict(row) for name, row in OFFICIAL_PRESETS.items()}
 
 
 def repo_root():
@@ -60,11 +64,13 @@ def read_table(directory=None):
         return json.load(f)
 
 
-def list_presets(include_unavailable=False):
-    """Names of the shipped presets (and, optionally, the announced ones)."""
+def list_presets(include_unavailable=False, include_official=False):
+    """Names of the shipped presets (optionally also the announced ones and NVIDIA's official ones)."""
     names = set(read_table())
     if include_unavailable:
         names |= set(UNAVAILABLE)
+    if include_official:
+        names |= set(official_presets())
     return sorted(names)
 
 
@@ -77,12 +83,16 @@ def get_preset(name):
     table = read_table()
     if name in table:
         return table[name]
+    official = official_presets()
+    if name in official:
+        return official[name]
     if name in UNAVAILABLE:
         raise PresetUnavailableError(f"Preset {name!r} is not available: {UNAVAILABLE[name]}")
-    known = sorted(set(table) | set(UNAVAILABLE))
+    known = sorted(set(table) | set(UNAVAILABLE) | set(official))
     close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     raise ValueError(
-        f"Unknown preset {name!r}.{hint} Available: {', '.join(sorted(table)) or 'none'}. "
+        f"Unknown preset {name!r}.{hint} Available: {', '.join(sorted(table)) or 'none'}; "
+        f"official NVIDIA networks: {', '.join(sorted(official))}. "
         "List them with `keras-gans zoo list`."
     )

@@ -118,12 +118,23 @@ def convert(snapshot_or_path, which="G_ema", **kwargs):
     return function(snapshot, which=sampled, **kwargs)
 
 
-def converter_fingerprint(snapshot, which="G_ema"):
-    """sha256 over the converter's and the reader's source: cached conversions expire when either changes."""
-    module_name, _ = converter_for(snapshot, which)
+# Source files a converted model depends on besides its converter module.
+_MODEL_MODULES = ("keras_gans.zoo.nvlabs.reader", "keras_gans.models.stylegan", "keras_gans.models.stylegan2",
+                  "keras_gans.models.karras_common", "keras_gans.layers.modulated")
+
+
+def module_fingerprint(module_name):
+    """sha256 over the converter's, the reader's and the model modules' source.
+
+    Cached conversions are keyed by it, so they are rebuilt whenever code that
+    shapes the converted weights changes.
+    """
     digest = hashlib.sha256()
-    for name in (module_name, "keras_gans.zoo.nvlabs.reader"):
+    for name in (module_name,) + _MODEL_MODULES:
         spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+            continue
+        digest.update(name.encode())
         with open(spec.origin, "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
