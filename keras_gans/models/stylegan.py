@@ -52,7 +52,7 @@ import tensorflow as tf
 
 from keras_gans.data.validation import to_uint8
 from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, EqualizedDense
-from keras_gans.layers.filters import blur_2d, downsample_2d, upsample_2d
+from keras_gans.layers.filters import downsample_2d, upsample_2d
 from keras_gans.layers.fused_scale import FusedConv2DDownsample, FusedUpsampleConv2D
 from keras_gans.layers.minibatch_std import ConsecutiveMinibatchStd, MinibatchStandardDeviation
 from keras_gans.layers.noise import NoiseInjection
@@ -121,6 +121,26 @@ def fused_at(fused_scale, resolution):
 
 def _blur_config(blur_kernel):
     return None if blur_kernel is None else tuple(float(v) for v in blur_kernel)
+
+
+def blur_same(x, taps):
+    """StyleGAN's `blur2d`: a depthwise "same" CORRELATION with the normalized
+    outer product of `taps` (NHWC).
+
+    For symmetric odd filters such as the default [1, 2, 1] this is
+    `filters.blur_2d`; for others it keeps the official orientation (no flip)
+    and TensorFlow's "same" padding (the extra row after, for even filters).
+
+    Example:
+
+    >>> blur_same(tf.ones((1, 5, 5, 2)), (1, 2, 1))[0, 2, 2].numpy()
+    array([1., 1.], dtype=float32)
+    """
+    k = np.outer(taps, taps)
+    k = k / k.sum()
+    channels = x.shape[-1]
+    kernel = tf.constant(np.tile(k[:, :, None, None], [1, 1, channels, 1]), x.dtype)
+    return tf.nn.depthwise_conv2d(x, kernel, strides=[1, 1, 1, 1], padding="SAME")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -290,7 +310,7 @@ class StyleGANSynthesis(keras.layers.Layer):
             elif i > 0:
                 x = self.convs[i - 1](x)
             if self.is_upsampling(i) and self.blur_kernel is not None:
-                x = blur_2d(x, self.blur_kernel)
+                x = blur_same(x, self.blur_kernel)
             x = self._epilogue(x, i, ws, noise, noise_mode, noise_seed)
         return self.to_rgb(x)
 
@@ -446,7 +466,7 @@ class StyleGANDiscriminatorBlock(keras.layers.Layer):
     def call(self, x):
         x = self.conv0(x)
         if self.blur_kernel is not None:
-            x = blur_2d(x, self.blur_kernel)
+            x = blur_same(x, self.blur_kernel)
         if self.fused:
             return self.conv1(x)
         return self.bias1(downsample_2d(self.conv1(x), kernel=None))

@@ -193,6 +193,14 @@ def generator_architecture(record, key="Gs"):
                                    **G_MAPPING_DEFAULTS}, f"{key}.synthesis")
     for sub, what in ((record, key), (synthesis, f"{key}.synthesis")):
         _check_lod(sub, what)
+    # G_style hands its kwargs to both components; the components' own are
+    # what built them, and a file whose levels disagree is not one network.
+    for sub, resolved in ((mapping, m), (synthesis, s)):
+        differ = sorted(k for k in record.kwargs if k in sub.kwargs
+                        and not _same(record.kwargs[k], sub.kwargs[k]))
+        if differ:
+            _fail(f"{key}: static kwargs {differ} differ between {record.class_name} and its "
+                  f"{sub.class_name} component.")
     resolution = _check_resolution(s, f"{key}.synthesis")
     latent = _as_int(m, "latent_size", f"{key}.mapping")
     dlatent = _as_int(m, "dlatent_size", f"{key}.mapping")
