@@ -404,6 +404,14 @@ class AdaptiveAugment:
     def __call__(self, images, p, rng):
         return self.apply(images, p, self.draw(rng, tf.shape(images)))
 
+    # The model-facing protocol of `compile(augment=...)`.
+    transforms_inputs = True
+    metric_names = ()
+
+    def augment_images(self, model, images):
+        """T(images) with the model's current p and its replica-exact draws."""
+        return self(images, model.ada_state.p, model)
+
     def get_config(self):
         return {"ops": dict(self.ops), "target": self.target, "ada_kimg": self.ada_kimg,
                 "ada_interval": self.ada_interval, "initial_p": self.initial_p, **self.params}
@@ -411,3 +419,57 @@ class AdaptiveAugment:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class AdaState(keras.layers.Layer):
+    """The controller's saved state: p and the sign statistics since the last update.
+
+    A layer so that `.keras` files and checkpoints carry it (a resumed run
+    continues from its p). Files written without it load with p at its
+    initial value.
+    """
+
+    def __init__(self, initial_p=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial_p = float(initial_p)
+        self.p = self.add_weight(shape=(), initializer=keras.initializers.Constant(initial_p),
+                                 trainable=False, name="p", aggregation="only_first_replica")
+        self.sign_sum = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                        name="sign_sum", aggregation="only_first_replica")
+        self.sign_count = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                          name="sign_count", aggregation="only_first_replica")
+        self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     name="steps", aggregation="only_first_replica")
+        self.built = True
+
+    def load_own_variables(self, store):
+        if not len(store.keys()):
+            return  # written before the model had ADA state: keep the initial p
+        super().load_own_variables(store)
+
+    def get_config(self):
+        return {**super().get_config(), "initial_p": self.initial_p}
+
+
+def ada_controller_update(state, augment, real_signs):
+    """Accumulates sign(D(real)) over the global batch and adjusts p every
+    `augment.ada_interval` calls (in-graph, replica-exact: the statistics are
+    all-reduced, so every replica assigns the same p)."""
+    from keras_gans.losses.reduction import global_mean
+    from keras_gans.models import assign_variables
+
+    signs = tf.cast(tf.reshape(real_signs, [-1]), tf.float32)
+    ctx = tf.distribute.get_replica_context()
+    replicas = 1 if ctx is None else ctx.num_replicas_in_sync
+    count = tf.cast(tf.size(signs) * replicas, tf.float32)
+    total = state.sign_sum + global_mean(signs) * count
+    seen = state.sign_count + count
+    steps = state.steps + 1.0
+    due = steps >= augment.ada_interval
+    new_p = tf.where(due, ada_adjust(state.p, total / tf.maximum(seen, 1.0), seen,
+                                     augment.target, augment.ada_kimg), state.p)
+    zero = tf.zeros_like(total)
+    assign_variables([state.p, state.sign_sum, state.sign_count, state.steps],
+                     [new_p, tf.where(due, zero, total), tf.where(due, zero, seen),
+                      tf.where(due, zero, steps)])

@@ -186,6 +186,14 @@ class DiffAugment:
     def __call__(self, images, rng):
         return self.apply(images, self.draw(rng, tf.shape(images)[0]))
 
+    # The model-facing protocol of `compile(augment=...)`.
+    transforms_inputs = True
+    metric_names = ()
+
+    def augment_images(self, model, images):
+        """T(images) with the model's replica-exact uniforms."""
+        return self(images, model)
+
     def get_config(self):
         return {"policy": ",".join(self.policy), "translation_ratio": self.translation_ratio,
                 "cutout_ratio": self.cutout_ratio}
