@@ -14,7 +14,9 @@ from keras_gans.data.pipeline import (
     from_arrays,
     load,
     num_batches,
+    pipeline_options,
     points_dataset,
+    without_autotune,
 )
 from keras_gans.data.validation import to_model_range, to_uint8, validate_images
 

@@ -6,6 +6,62 @@ import tensorflow as tf
 from keras_gans.data.datasets import get_source
 from keras_gans.data.validation import validate_images
 
+#: Batches kept ready ahead of the training step. The gather of one batch from
+#: in-memory arrays takes well under a millisecond, so two (one being handed
+#: over, one in the making) keep a step from ever waiting; more would only hold
+#: memory (a batch of 128 RGB 256x256 images is 100 MB).
+PREFETCH_BATCHES = 2
+#: Batches gathered and scaled at once (in order: `deterministic=True`, so the
+#: batches of an epoch stay a pure function of (seed, epoch)).
+PARALLEL_BATCHES = 2
+
+
+def pipeline_options():
+    """The `tf.data.Options` every keras_gans pipeline carries: autotuning off.
+
+    With autotuning on (tf.data's default), each iterator runs a tuning thread
+    whose sleep doubles from 10 ms to a 60 s cap; destroying the iterator (at
+    the end of every `fit`, and at every epoch boundary of a finite dataset)
+    can wait for that sleep to run out. On the DCGAN benchmark (issue 16) a
+    20-step `fit` of 3 s of steps returned after 5.12 s, a 100-step one after
+    exactly 20.48 s (10 ms x 2^k), and a 3-epoch fit lost 63 s of 598 s.
+    The pipelines here gather batches of indices from in-memory arrays and need
+    no tuning: with a fixed parallelism (`PARALLEL_BATCHES`) and prefetch
+    (`PREFETCH_BATCHES`) they deliver batches over 100x faster than a training
+    step consumes them (`scripts/bench_train.py` prints both rates).
+
+    Example:
+
+    >>> ds = tf.data.Dataset.range(8).with_options(pipeline_options())
+    >>> ds.options().autotune.enabled
+    False
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
+
+
+def without_autotune(dataset):
+    """`dataset` with tf.data autotuning off, unless its options already decide.
+
+    `GAN.fit` applies this to any `tf.data.Dataset` it is given, so datasets
+    built outside keras_gans do not stall `fit` either (see
+    `pipeline_options`). A dataset whose `options().autotune.enabled` was set
+    explicitly (to True or False) is returned unchanged; anything that is not a
+    `tf.data.Dataset` (numpy arrays, a distributed dataset) is returned as is.
+
+    Example:
+
+    >>> ds = without_autotune(tf.data.Dataset.range(8).prefetch(tf.data.AUTOTUNE))
+    >>> ds.options().autotune.enabled
+    False
+    """
+    if not isinstance(dataset, tf.data.Dataset):
+        return dataset
+    if dataset.options().autotune.enabled is not None:
+        return dataset
+    return dataset.with_options(pipeline_options())
+
 
 def arrays(name, split="train", image_size=None, **options):
     """Returns `(images, labels)` of a dataset as numpy arrays.
@@ -58,9 +114,13 @@ def from_arrays(images, labels=None, batch_size=128, shuffle=True, seed=0,
             `(images, labels)`.
         batch_size: global batch size.
         shuffle: shuffle the examples every epoch.
-        seed: shuffling seed; the order of epoch `e` depends only on
-            (seed, e).
-        epoch: the first epoch (a resumed run passes the epoch it restarts at).
+        seed: shuffling seed. With `repeat=True` the order of epoch `e`
+            depends only on (seed, e); with `repeat=False` every iteration of
+            the dataset (Keras starts one per epoch) draws a new order from a
+            sequence fixed by `seed`.
+        epoch: with `repeat=True`, the first epoch (a resumed run passes the
+            epoch it restarts at and sees the batches an uninterrupted run
+            would); unused otherwise.
         repeat: yield epochs `epoch, epoch + 1, ...` forever (use with
             `fit(steps_per_epoch=...)`).
         drop_remainder: drop the last partial batch (GAN steps need full,
@@ -103,22 +163,26 @@ def _indexed_pipeline(n, gather, batch_size, shuffle, seed, epoch, repeat, drop_
     def one_epoch(e):
         idx = epoch_permutation(n, seed, e) if shuffle else tf.range(n)
         ds = tf.data.Dataset.from_tensor_slices(idx).batch(batch_size, drop_remainder=drop_remainder)
-        return ds.map(gather)
+        return ds.map(gather, num_parallel_calls=PARALLEL_BATCHES, deterministic=True)
 
     if repeat:
         ds = tf.data.Dataset.counter(start=epoch, dtype=tf.int64).flat_map(one_epoch)
     elif shuffle:
-        # A new order each time Keras re-iterates the dataset for a new epoch.
-        ds = tf.data.Dataset.range(1).flat_map(lambda _: one_epoch(
-            tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int64, seed=seed)))
+        # Keras iterates a finite dataset anew every epoch. A seeded random op
+        # inside a flat_map restarts with every iterator (each epoch replayed
+        # the first epoch's order); a shuffle with reshuffle_each_iteration
+        # draws a new order per iterator, and it needs no per-epoch function
+        # instantiation (a flat_map cost about 0.1 s per epoch).
+        ds = (tf.data.Dataset.range(n)
+              .shuffle(n, seed=seed, reshuffle_each_iteration=True)
+              .batch(batch_size, drop_remainder=drop_remainder)
+              .map(gather, num_parallel_calls=PARALLEL_BATCHES, deterministic=True))
     else:
         ds = one_epoch(tf.constant(epoch, tf.int64))
-    if not repeat:
-        # flat_map hides the length; stating it lets Keras show a full progress
-        # bar from the first epoch instead of warning that data ran out.
-        steps = n // batch_size if drop_remainder else -(-n // batch_size)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    # A fixed prefetch: with autotuning off (pipeline_options), AUTOTUNE here
+    # would fall back to a buffer that grows on its own; a known depth bounds
+    # the memory held ahead of the step.
+    return ds.prefetch(PREFETCH_BATCHES).with_options(pipeline_options())
 
 
 def load(name, split="train", batch_size=128, with_labels=False, shuffle=True,
