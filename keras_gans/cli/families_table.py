@@ -10,6 +10,7 @@ import difflib
 #: key -> (class name, takes class labels, one-line description).
 FAMILY_TABLE = {
     "acgan": ("ACGAN", True, "GAN whose discriminator also classifies (Odena et al. 2017)."),
+    "biggan": ("BigGAN", True, "Class-conditional BigGAN (Brock et al. 2019)."),
     "began": ("BEGAN", False, "Boundary equilibrium GAN with an autoencoder discriminator."),
     "cgan": ("CGAN", True,
              "Class-conditional GAN with y fed to both G and D (Mirza & Osindero 2014)."),
@@ -22,6 +23,7 @@ FAMILY_TABLE = {
                      "A non-saturating GAN with Salimans et al. (2016)'s techniques."),
     "lsgan": ("LSGAN", False, "Least-squares GAN (Mao et al. 2017)."),
     "progan": ("ProGAN", False, "Progressive growing of GANs (Karras et al. 2018)."),
+    "sagan": ("SAGAN", True, "Class-conditional self-attention GAN (Zhang et al. 2019)."),
     "self_supervised_gan": ("SelfSupervisedGAN", False,
                             "GAN whose discriminator also predicts image rotations "
                             "(Chen et al. 2019)."),
