@@ -569,6 +569,8 @@ def build_stylegan_discriminator(resolution=32, channels=1, channel_base=16384, 
     """
     top = resolution_log2(resolution)
     check_choice("fused_scale", fused_scale, FUSED_SCALE_VALUES)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("mbstd_grouping", mbstd_grouping, MBSTD_GROUPINGS)
     width = (lambda res: channels_at(res, channel_base, channel_max))
     images = keras.Input((int(resolution), int(resolution), int(channels)), name="images")
     x = EqualizedConv2D(width(resolution), 1, activation=nonlinearity, name="from_rgb")(images)

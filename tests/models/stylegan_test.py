@@ -302,3 +302,69 @@ def test_minibatch_std_groups_consecutive_samples():
                                expected, atol=1e-6)
     with pytest.raises(ValueError, match="multiple"):
         ConsecutiveMinibatchStd(group_size=4)(y[:6])
+
+
+# ----------------------------------------------- the official v1 layout options
+def test_layout_options_round_trip_through_the_config():
+    from keras_gans.models.stylegan import StyleGAN as Family
+
+    gan = tiny(synthesis_options={"use_pixel_norm": True, "const_input_layer": False,
+                                  "nonlinearity": "relu", "use_noise": False,
+                                  "blur_kernel": None, "fused_scale": True},
+               discriminator_options={"mbstd_grouping": "strided", "nonlinearity": "relu",
+                                      "fused_scale": True, "blur_kernel": (1, 3, 3, 1)})
+    config = gan.get_config()
+    assert config["synthesis_options"]["blur_kernel"] is None
+    assert config["discriminator_options"]["blur_kernel"] == [1, 3, 3, 1]
+    clone = Family.from_config(config)
+    clone.set_weights(gan.get_weights())
+    z = _z(4)
+    np.testing.assert_array_equal(clone.generate(z), gan.generate(z))
+    images = gan.generate(z)
+    np.testing.assert_array_equal(clone.discriminator(images), gan.discriminator(images))
+    syn = clone.generator.synthesis
+    assert syn.noise_shapes == [] and syn.const is None and syn.pixel_norm is not None
+    assert [type(c).__name__ for c in syn.convs].count("FusedUpsampleConv2D") == 1  # 8x8
+    head = clone.discriminator.get_layer("epilogue")
+    assert type(head.mbstd).__name__ == "MinibatchStandardDeviation"  # NVIDIA's strided groups
+
+
+def test_bad_layout_options_are_refused_at_the_door():
+    with pytest.raises(ValueError, match=r"unknown keys \['use_skip'\]; supported: "):
+        tiny(synthesis_options={"use_skip": True})
+    with pytest.raises(ValueError, match=r"fused_scale must be one of \[True, False, 'auto'\]"):
+        tiny(synthesis_options={"fused_scale": "yes"})
+    with pytest.raises(ValueError, match="mbstd_grouping must be one of"):
+        tiny(discriminator_options={"mbstd_grouping": "random"})
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        tiny(discriminator_options={"nonlinearity": "elu"})
+
+
+def test_auto_fused_scale_switches_on_at_128_px():
+    gan = StyleGAN(resolution=128, latent_dim=8, mapping_layers=1, channel_base=256,
+                   channel_max=4, ema_decay=None)
+    kinds = [type(c).__name__ for c in gan.generator.synthesis.convs]
+    assert kinds.count("FusedUpsampleConv2D") == 1 and kinds[-2] == "FusedUpsampleConv2D"
+    blocks = {res: gan.discriminator.get_layer(f"block{res}").fused for res in (128, 64, 8)}
+    assert blocks == {128: True, 64: False, 8: False}
+    assert gan.discriminator.get_layer("epilogue").dense_units == 4  # channels_at(2): nf(0)
+
+
+def test_without_styles_the_network_takes_one_w():
+    gan = tiny(synthesis_options={"use_styles": False, "const_input_layer": False})
+    assert gan.num_ws == 1 and gan.generator.synthesis.affines == []
+    z = _z(2)
+    a, b = gan.generate(z), gan.generate(z[::-1])
+    assert a.shape == (2, 8, 8, 1) and not np.allclose(a[0], a[1], atol=1e-4)
+    np.testing.assert_allclose(b, a[::-1], atol=1e-6)  # the dense input reads w
+
+
+def test_blur_same_is_the_official_correlation():
+    from keras_gans.models.stylegan import blur_same
+
+    x = np.random.default_rng(1).standard_normal((1, 5, 6, 2))
+    taps = (1.0, 2.0, 3.0, 1.0)  # asymmetric and even: orientation and padding matter
+    f = np.outer(taps, taps) / np.outer(taps, taps).sum()
+    xp = np.pad(x, ((0, 0), (1, 2), (1, 2), (0, 0)))  # TF 'same': the extra one after
+    expected = sum(xp[:, i:i + 5, j:j + 6] * f[i, j] for i in range(4) for j in range(4))
+    np.testing.assert_allclose(blur_same(tf.constant(x), taps), expected, atol=1e-12)
