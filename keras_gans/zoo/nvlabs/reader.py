@@ -677,6 +677,37 @@ def _snapshot_from(obj, label):
         "dict with G, D, G_ema or a TF (G, D, Gs) tuple of dnnlib.tflib Networks")
 
 
+class _BoundedReader:
+    """A binary file that refuses reads past its end before they allocate anything.
+
+    The unpickler asks for an object's full claimed length at once; a forged
+    length (terabytes) would otherwise become a huge allocation.
+    """
+
+    def __init__(self, raw, size):
+        self._raw = raw
+        self._size = size
+
+    def _check(self, n):
+        if n is not None and n > 0:
+            remaining = self._size - self._raw.tell()
+            if n > remaining:
+                raise NVLabsFormatError(
+                    f"the pickle ends early: it claims {n} bytes at byte {self._raw.tell()} but only "
+                    f"{remaining} remain (truncated download or forged file); fetch the file again")
+
+    def read(self, n=-1):
+        self._check(n)
+        return self._raw.read(n)
+
+    def readinto(self, buffer):
+        self._check(len(memoryview(buffer)))
+        return self._raw.readinto(buffer)
+
+    def readline(self, limit=-1):
+        return self._raw.readline(limit)
+
+
 def _one_line(message):
     return " ".join(str(message).split())
 
@@ -719,7 +750,7 @@ def read_snapshot(path):
         raise FileNotFoundError(f"No NVIDIA snapshot at {path}: pass the path of a .pkl file")
     # Buffered reads: the unpickler streams the file; only the tensors' bytes stay in memory.
     with open(path, "rb", buffering=1 << 20) as f:
-        return _read(f, path)
+        return _read(_BoundedReader(f, os.fstat(f.fileno()).st_size), path)
 
 
 def _read(stream, label):
@@ -735,6 +766,9 @@ def _read(stream, label):
             raise NVLabsFormatError(_one_line(f"{label}: not a readable pickle ({e})")) from None
         raise NVLabsFormatError(f"{label}: the pickle ends early (truncated download?); "
                                 "fetch the file again") from None
+    except MemoryError:
+        raise NVLabsFormatError(f"{label}: the pickle claims an object larger than this machine's memory "
+                                "(forged or corrupt file); fetch the file again") from None
     except RecursionError:
         raise NVLabsFormatError(f"{label}: the pickle nests too deeply to be a network file") from None
     except Exception as e:  # anything else pickle or a reconstructor raises on a broken file

@@ -77,3 +77,16 @@ def test_build_cannot_patch_the_reader(tmp_path):
         assert "\n" not in str(info.value)
     from keras_gans.zoo.nvlabs import reader
     assert reader._PickledDtype._KINDS == "biufc"
+
+
+@pytest.mark.parametrize("claimed", [5 << 30, 1 << 40, 1 << 62])
+def test_forged_object_length_is_refused_before_reading(tmp_path, claimed):
+    import struct
+
+    path = tmp_path / "forged.pkl"
+    path.write_bytes(b"\x80\x04\x8e" + struct.pack("<Q", claimed) + b"abc")  # BINBYTES8 of `claimed` bytes
+    with pytest.raises(NVLabsFormatError) as info:
+        read_snapshot(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert ("only 3 remain" in message) or ("larger than this machine's memory" in message)
