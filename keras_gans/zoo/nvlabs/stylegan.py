@@ -23,9 +23,8 @@ and the official code at NVlabs/stylegan 1e0d5c78):
 * the training networks `G` and `D` become `generator` and `discriminator`,
   `Gs` (or the network named by `which`) the EMA generator used for
   sampling; `dlatent_avg` is `w_avg`; `truncation_cutoff`,
-  `dlatent_avg_beta` and `style_mixing_prob` come from the file;
-  `default_truncation_psi` (the file's `truncation_psi`, 0.7 by default) is
-  set on the returned model.
+  `dlatent_avg_beta`, `style_mixing_prob` and the default `truncation_psi`
+  of `generate`/`sample` (official default 0.7) come from the file.
 
 Only the full-resolution output (`lod = 0`) exists in the Keras model: a
 snapshot taken mid-growth (`lod != 0`) is refused.
@@ -208,9 +207,7 @@ def generator_architecture(record, key="Gs"):
         _fail(f"{key}: mapping dlatent_size {dlatent} != synthesis dlatent_size "
               f"{s['dlatent_size']}.")
     layers = _as_int(m, "mapping_layers", f"{key}.mapping")
-    if _as_int(m, "mapping_fmaps", f"{key}.mapping") != dlatent and layers > 1:
-        _fail(f"{key}.mapping: mapping_fmaps={m['mapping_fmaps']} != dlatent_size={dlatent} "
-              f"is not supported; supported: mapping_fmaps == dlatent_size.")
+    hidden = _as_int(m, "mapping_fmaps", f"{key}.mapping")
     lrmul = float(m["mapping_lrmul"])
     if not lrmul > 0:
         _fail(f"{key}.mapping: mapping_lrmul={m['mapping_lrmul']!r} must be > 0.")
@@ -237,13 +234,15 @@ def generator_architecture(record, key="Gs"):
         "channels": _as_int(s, "num_channels", f"{key}.synthesis"),
         "latent_dim": latent, "w_dim": dlatent, "mapping_layers": layers,
         "mapping_lr_multiplier": lrmul,
+        "mapping_hidden_dim": None if hidden == dlatent else hidden,
+        "truncation_psi": 1.0 if psi is None else float(psi),
         "channel_base": 2 * _as_int(s, "fmap_base", f"{key}.synthesis"),
         "channel_max": _as_int(s, "fmap_max", f"{key}.synthesis"),
         "truncation_cutoff": cutoff,
         "style_mixing_prob": 0.0 if mixing is None else max(0.0, float(mixing)),
         "w_avg_beta": 1.0 if beta is None else float(beta),
         "synthesis_options": options,
-    }, (1.0 if psi is None else float(psi))
+    }
 
 
 def discriminator_architecture(record, key="D"):
@@ -401,14 +400,15 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
         snapshot: a path to the `.pkl` file or the dict `read_snapshot`
             returns (`{"format": "tf", "G": ..., "D": ..., "Gs": ...}`).
         which: the network sampled from (the EMA generator): "Gs" (NVIDIA's
-            moving average, the released one) or "G" (the training G).
+            moving average, the released one; "G_ema" is accepted as its
+            PyTorch-era name) or "G" (the training G).
             `generator` always holds `G` (or `Gs` when the file has no `G`).
         ema_decay: EMA decay for continued training (not stored in the file).
         seed: seed of the model's latent and noise streams.
 
     Returns:
-        An uncompiled `keras_gans.models.StyleGAN`; `default_truncation_psi`
-        holds the file's `truncation_psi`.
+        An uncompiled `keras_gans.models.StyleGAN` whose `truncation_psi`
+        (the default of `generate`/`sample`) is the file's.
 
     Raises:
         NVLabsFormatError: one line naming what is not StyleGAN v1 or not
@@ -418,7 +418,7 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
 
     >>> gan = convert_stylegan("stylegan1_small.pkl")  # doctest: +SKIP
     >>> gan.compile()  # doctest: +SKIP
-    >>> gan.generate(gan.latents(2), truncation_psi=gan.default_truncation_psi).shape  # doctest: +SKIP
+    >>> gan.generate(gan.latents(2)).shape  # the file's psi (0.7), stored noise  # doctest: +SKIP
     (2, 32, 32, 3)
     """
     from keras_gans.models.stylegan import StyleGAN
@@ -432,8 +432,10 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
         _fail(f"StyleGAN v1 networks are TF pickles; this snapshot's format is "
               f"{snapshot.get('format')!r} (use keras_gans.zoo.nvlabs.stylegan2 for PyTorch "
               "files).")
-    if which not in ("Gs", "G"):
-        _fail(f"which must be 'Gs' or 'G'; got {which!r}.")
+    if which not in ("Gs", "G_ema", "G"):
+        _fail(f"which must be 'Gs' (alias 'G_ema', the averaged generator) or 'G' (the "
+              f"training one); got {which!r}.")
+    which = "Gs" if which == "G_ema" else which
     sampled = _network(snapshot, which, {"G_style"})
     if sampled is None:
         _fail(f"the snapshot has no {which!r} network; it holds "
@@ -442,8 +444,8 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
     d_record = _network(snapshot, "D", {"D_basic"})
     if d_record is None:
         _fail("the snapshot has no 'D' network (D_basic); a TF StyleGAN pickle is (G, D, Gs).")
-    arch, psi = generator_architecture(sampled, which)
-    train_arch, _ = generator_architecture(training, "G")
+    arch = generator_architecture(sampled, which)
+    train_arch = generator_architecture(training, "G")
     if train_arch != arch:
         _fail(f"G and {which} were built with different architectures; G: {train_arch}, "
               f"{which}: {arch}.")
@@ -465,5 +467,4 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
         load_generator(gan.generator, training, "G" if training is not sampled else which)
         load_generator(gan.generator_ema, sampled, which)
     load_discriminator(gan.discriminator, d_record, "D")
-    gan.default_truncation_psi = psi
     return gan

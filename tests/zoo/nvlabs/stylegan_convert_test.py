@@ -51,7 +51,7 @@ def test_architecture_comes_from_the_file(fixture):
     _, _, gan = fixture
     assert (gan.resolution, gan.channels, gan.latent_dim, gan.w_dim) == (32, 3, 64, 64)
     assert gan.num_ws == 8 and gan.mapping_layers == 8 and gan.mapping_lr_multiplier == 0.01
-    assert gan.truncation_cutoff == 8 and gan.default_truncation_psi == 0.7
+    assert gan.truncation_cutoff == 8 and gan.truncation_psi == 0.7
     syn = gan.inference_generator.synthesis
     assert syn.widths == [64, 64, 64, 64, 64, 64, 32, 32]  # nf(res-1) of fmap_base 512, max 64
     head = gan.discriminator.get_layer("epilogue")
@@ -97,7 +97,7 @@ def test_discriminator_matches_nvidia(fixture):
 def test_public_api_gives_the_clipped_reference(fixture):
     _, ref, gan = fixture
     z = ref["z"]
-    images = gan.generate(z, truncation_psi=0.7, noise_mode="const")
+    images = gan.generate(z)  # the file's default psi 0.7 and cutoff 8, stored noise
     assert images.shape == (8, 32, 32, 3)
     assert max_abs(images, np.clip(nhwc(ref["img_psi07_cut8"]), -1, 1)) < TOLERANCE
     np.testing.assert_allclose(gan.mapping(z), ref["dlatents_psi1"][:, 0], atol=TOLERANCE)
@@ -218,8 +218,8 @@ def test_other_networks_and_growing_snapshots_are_refused(fixture):
         convert_stylegan(dict(snapshot, D=growing))
     with pytest.raises(NVLabsFormatError, match="format is 'pytorch'"):
         convert_stylegan({"format": "pytorch"})
-    with pytest.raises(NVLabsFormatError, match="which must be 'Gs' or 'G'"):
-        convert_stylegan(snapshot, which="G_ema")
+    with pytest.raises(NVLabsFormatError, match=r"which must be 'Gs' \(alias 'G_ema'"):
+        convert_stylegan(snapshot, which="Gs_ema")
     truncated = dict(d.tensors)
     del truncated["4x4/Dense0/bias"]
     with pytest.raises(NVLabsFormatError, match="4x4/Dense0/bias.*missing"):
@@ -233,13 +233,13 @@ def nf(stage, fmap_base, fmap_max):
 
 
 def official_records(seed, resolution, fmap_base, fmap_max, latent, g_extra=None,
-                     d_extra=None):
+                     d_extra=None, mapping_fmaps=None):
     """A (G, D, Gs) snapshot with random values in NVIDIA's variable layout."""
     rng = np.random.default_rng(seed)
     normal = (lambda *shape, scale=1.0: (rng.standard_normal(shape) * scale).astype(np.float32))
     g_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
             "fmap_max": fmap_max, "latent_size": latent, "dlatent_size": latent,
-            "mapping_fmaps": latent, "mapping_layers": 2, **(g_extra or {})}
+            "mapping_fmaps": mapping_fmaps or latent, "mapping_layers": 2, **(g_extra or {})}
     d_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
             "fmap_max": fmap_max, **(d_extra or {})}
     top = int(np.log2(resolution))
@@ -247,9 +247,10 @@ def official_records(seed, resolution, fmap_base, fmap_max, latent, g_extra=None
     num_layers = 2 * top - 2
     use_noise = g_kw.get("use_noise", True)
     mapping = {}
+    widths = [latent, g_kw["mapping_fmaps"], latent]
     for i in range(2):
-        mapping[f"Dense{i}/weight"] = normal(latent, latent, scale=100.0)  # N(0, 1/lrmul^2)
-        mapping[f"Dense{i}/bias"] = normal(latent, scale=10.0)
+        mapping[f"Dense{i}/weight"] = normal(widths[i], widths[i + 1], scale=100.0)  # 1/lrmul
+        mapping[f"Dense{i}/bias"] = normal(widths[i + 1], scale=10.0)
     syn = {"lod": np.float32(0)}
     if use_noise:
         for i in range(num_layers):
@@ -505,9 +506,10 @@ def test_flipped_switches_match_the_float64_reference():
                "truncation_cutoff": 2}
     d_extra = {"nonlinearity": "relu", "fused_scale": True, "blur_filter": [1, 2, 3, 1],
                "mbstd_group_size": 0}
-    snapshot, g_kw, d_kw = official_records(4, 8, 64, 16, 8, g_extra, d_extra)
+    snapshot, g_kw, d_kw = official_records(4, 8, 64, 16, 8, g_extra, d_extra, mapping_fmaps=12)
     gan = convert_stylegan(snapshot)
     assert gan.truncation_cutoff == 2 and not gan.inference_generator.synthesis.noise_shapes
+    assert gan.mapping_hidden_dim == 12
     z = np.random.default_rng(5).standard_normal((3, 8)).astype(np.float32)
     ref = reference_generator(snapshot["Gs"], g_kw, z, psi=0.5, cutoff=2)
     got = gan.inference_generator(tf.constant(z), truncation_psi=0.5).numpy()
