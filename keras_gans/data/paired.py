@@ -31,7 +31,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.data.pipeline import epoch_permutation, resize_uint8
+from keras_gans.data.pipeline import epoch_permutation, pipeline_options, resize_uint8
 from keras_gans.data.validation import validate_images
 
 _IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -223,19 +223,26 @@ def jitter_pair(source, target, seed, load_size=None, crop_size=None, flip=False
 
 
 def _epochs(epoch, repeat, shuffle, seed):
+    """The epoch keys the orders and jitter are drawn from."""
     if repeat:
         return tf.data.Dataset.counter(start=epoch, dtype=tf.int64)
     if shuffle:
-        # A new order each time Keras re-iterates the dataset for a new epoch.
-        return tf.data.Dataset.range(1).map(lambda _: tf.random.uniform(
-            [], maxval=2**31 - 1, dtype=tf.int64, seed=seed))
+        # Keras iterates a finite dataset anew every epoch: a key drawn by a
+        # seeded op inside the pipeline would restart with every iterator and
+        # replay the first epoch; Dataset.random re-randomizes per iterator
+        # (from a sequence fixed by `seed`).
+        return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1).map(
+            lambda key: key % (2**31 - 1))
     return tf.data.Dataset.from_tensors(tf.constant(epoch, tf.int64))
 
 
 def _finish(ds, steps, repeat):
     if not repeat:
+        # flat_map hides the length; stating it gives Keras a full progress bar.
         ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    # Autotuning off: its tuning thread can stall fit at iterator teardown
+    # (keras_gans.data.pipeline.pipeline_options).
+    return ds.prefetch(2).with_options(pipeline_options())
 
 
 def _check_batch(batch_size, n, name):
