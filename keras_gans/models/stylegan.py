@@ -662,7 +662,8 @@ class StyleGAN(GAN):
                                                    discriminator_options,
                                                    self.discriminator_option_names)
         # The default psi of generate/sample (official files carry theirs).
-        self.truncation_psi = float(check_truncation_psi(truncation_psi))
+        check_truncation_psi(truncation_psi)
+        self.truncation_psi = float(truncation_psi)
         self.mapping_hidden_dim = None if mapping_hidden_dim is None else int(mapping_hidden_dim)
         num_classes = None if not num_classes else int(num_classes)
         # Read by build_discriminator (before the base class sets it).

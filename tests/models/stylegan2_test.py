@@ -131,3 +131,90 @@ def test_defaults_follow_the_paper_and_registry():
     assert all(not layer.per_channel for layer in gan.generator.synthesis.noises)
     config = gan.get_compile_config()
     assert config["pl_interval"] == 4 and config["r1_interval"] == 16
+
+
+# ------------------------------------------- official layout options (issue 12)
+def _ws(gan, seed=0, n=2):
+    rng = np.random.default_rng(seed)
+    return tf.constant(rng.standard_normal((n, gan.num_ws, gan.w_dim)), tf.float32)
+
+
+def test_resnet_generator_adds_an_fir_upsampled_1x1_skip():
+    gan = tiny(synthesis_options={"architecture": "resnet"})
+    syn = gan.generator.synthesis
+    assert len(syn.to_rgbs) == 1 and len(syn.skips) == 1
+    ws = _ws(gan)
+    x = syn._conv(0, tf.tile(syn.const, [2, 1, 1, 1]), ws, None, "const", None)
+    # The skip: a 1x1 conv (no bias) then the [1, 3, 3, 1] FIR upsampling.
+    skip = upsample_2d(tf.nn.conv2d(x, syn.skips[0].runtime_kernel(), 1, "SAME"))
+    np.testing.assert_allclose(syn.skips[0](x), skip, atol=1e-5)
+    main = syn._conv(2, syn._conv(1, x, ws, None, "const", None), ws, None, "const", None)
+    expected = syn._rgb(1, (skip + main) / np.sqrt(2.0), ws)
+    np.testing.assert_allclose(syn(ws), expected, atol=1e-5)
+
+
+def test_orig_generator_has_one_to_rgb_and_conv_clamp_bounds_it():
+    free = tiny(synthesis_options={"architecture": "orig"})
+    clamped = tiny(synthesis_options={"architecture": "orig", "conv_clamp": 0.01})
+    clamped.set_weights(free.get_weights())
+    assert [layer.name for layer in free.generator.synthesis.to_rgbs] == ["to_rgb1"]
+    ws = _ws(free, 1)
+    assert np.abs(free.generator.synthesis(ws)).max() > 0.05
+    assert np.abs(clamped.generator.synthesis(ws)).max() <= 0.01 + 1e-7
+
+
+def test_discriminator_architectures_have_the_official_layers():
+    names = {arch: {layer.name for layer in
+                    tiny(discriminator_options={"architecture": arch}).discriminator.layers}
+             for arch in ("resnet", "orig", "skip")}
+    assert "block8_skip" in names["resnet"] and "block8_skip" not in names["orig"]
+    assert {"block8_skip", "block8_from_rgb"}.isdisjoint(names["orig"])
+    assert {"epilogue_from_rgb", "block8_downsample"} <= names["skip"]
+    with pytest.raises(ValueError, match="d_architecture must be one of"):
+        tiny(discriminator_options={"architecture": "spiral"})
+    with pytest.raises(ValueError, match=r"unknown keys \['bogus'\]"):
+        tiny(synthesis_options={"bogus": 1})
+
+
+def test_options_and_labels_round_trip_through_a_keras_file(tmp_path):
+    import keras
+
+    gan = tiny(num_classes=3, truncation_psi=0.6,
+               synthesis_options={"architecture": "resnet", "conv_clamp": 2.0},
+               discriminator_options={"architecture": "skip", "mbstd_grouping": "strided",
+                                      "mapping_layers": 2})
+    path = os.path.join(tmp_path, "gan.keras")
+    gan.save(path)
+    loaded = keras.saving.load_model(path)
+    z, labels = gan.latents(4, seed=3), [0, 1, 2, 1]
+    np.testing.assert_allclose(loaded.generate(z, labels), gan.generate(z, labels), atol=1e-6)
+    images = gan.generate(z, labels, truncation_psi=1.0)
+    np.testing.assert_allclose(loaded.discriminate(images, labels),
+                               gan.discriminate(images, labels), atol=1e-6)
+    assert loaded.truncation_psi == 0.6 and loaded.num_classes == 3
+    # The label reaches G: another label, another image.
+    assert np.abs(gan.generate(z, [2, 2, 2, 2]) - gan.generate(z, labels)).max() > 1e-3
+
+
+def test_conditional_stylegan2_trains_and_its_endpoints_take_labels():
+    gan = tiny(num_classes=3)
+    gan.compile(run_eagerly=True)
+    rng = np.random.default_rng(0)
+    images = np.tanh(rng.standard_normal((4, 8, 8, 1))).astype("float32")
+    labels = np.array([0, 1, 2, 0], np.int32)
+    before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    gan.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(4), epochs=1, verbose=0)
+    assert max(np.abs(a - w.numpy()).max()
+               for a, w in zip(before, gan.generator.trainable_weights)) > 0
+    # The export endpoints (what export_savedmodel traces), called eagerly.
+    endpoints = {name: (fn, spec) for name, fn, spec in gan.export_endpoints()}
+    assert [s.name for s in endpoints["serving_default"][1]] == ["z", "truncation_psi", "labels"]
+    assert endpoints["style_mixing"][1][-1].name == "labels"
+    z = gan.latents(4, seed=1)
+    served = endpoints["serving_default"][0](tf.constant(z), tf.ones([4]), tf.constant(labels))
+    expected = (np.clip(gan.generate(z, labels, truncation_psi=1.0), -1, 1) + 1) * 127.5
+    assert np.abs(served["images"].numpy().astype(int) - np.rint(expected)).max() <= 1
+    w = endpoints["mapping"][0](tf.constant(z), tf.constant(labels))["w"].numpy()
+    np.testing.assert_allclose(w, gan.mapping(z, labels), atol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must lie in"):
+        endpoints["mapping"][0](tf.constant(z), tf.constant([0, 1, 3, 0]))
