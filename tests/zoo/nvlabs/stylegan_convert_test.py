@@ -106,6 +106,21 @@ def test_public_api_gives_the_clipped_reference(fixture):
     assert max_abs(gan.generate(z, noise_mode="none"), gan.generate(z)) > 0.01
 
 
+def test_keras_file_round_trip_keeps_the_converted_network(fixture, tmp_path):
+    import keras
+
+    _, ref, gan = fixture
+    path = os.path.join(tmp_path, "stylegan1.keras")
+    gan.save(path)
+    back = keras.saving.load_model(path)
+    assert type(back) is type(gan) and back.truncation_psi == 0.7
+    assert back.get_config()["discriminator_options"]["mbstd_grouping"] == "strided"
+    z = ref["z"]
+    assert max_abs(back.generate(z), np.clip(nhwc(ref["img_psi07_cut8"]), -1, 1)) < TOLERANCE
+    logits = back.discriminator(tf.constant(nhwc(ref["img_psi1"])))
+    assert max_abs(logits, ref["d_img_psi1"]) < TOLERANCE
+
+
 def test_which_g_samples_the_training_generator(fixture):
     snapshot, ref, _ = fixture
     gan = convert_stylegan(snapshot, which="G", ema_decay=None)
@@ -116,7 +131,8 @@ def test_which_g_samples_the_training_generator(fixture):
 
 
 def test_one_fit_step_trains_g_and_d(fixture):
-    _, ref, gan = fixture
+    snapshot, ref, _ = fixture
+    gan = convert_stylegan(snapshot)  # its own: training changes it
     g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
     d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
     # Eagerly: the same train_step without tracing it (~4x faster here; the
@@ -135,8 +151,7 @@ def test_one_fit_step_trains_g_and_d(fixture):
 def test_export_serves_with_tensorflow_alone(fixture, tmp_path):
     from keras_gans.export import export_savedmodel
 
-    snapshot, ref, _ = fixture
-    gan = convert_stylegan(snapshot)  # fresh: the fit test trains the shared one
+    _, ref, gan = fixture
     path = export_savedmodel(gan, os.path.join(tmp_path, "sm", "stylegan1"))
     z = ref["z"][:4]
     psi = np.array([1.0, 0.7, 0.7, 0.5], np.float32)
