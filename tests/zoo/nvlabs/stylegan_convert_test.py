@@ -531,3 +531,22 @@ def test_flipped_switches_match_the_float64_reference():
     assert max_abs(got, nhwc(ref)) < TOLERANCE
     logits = gan.discriminator(tf.constant(nhwc(ref), tf.float32)).numpy()
     assert max_abs(logits, reference_discriminator(snapshot["D"], d_kw, ref)) < TOLERANCE
+
+
+def test_a_written_pickle_converts_through_the_zoo_dispatch(tmp_path):
+    from keras_gans.zoo import nvlabs
+    from keras_gans.zoo.nvlabs.synthetic import snapshot_to_pickle
+
+    snapshot, g_kw, d_kw = official_records(6, 8, 64, 16, 8)
+    path = os.path.join(tmp_path, "v1.pkl")
+    with open(path, "wb") as f:  # a Python-3.7-era file: protocol 3, numpy 2 names, reordered
+        f.write(snapshot_to_pickle(snapshot, protocol=3, numpy_core="numpy._core",
+                                   kwarg_order=lambda items: list(items)[::-1]))
+    gan = nvlabs.convert(path)
+    assert type(gan).__name__ == "StyleGAN" and gan.resolution == 8
+    z = np.random.default_rng(7).standard_normal((4, 8)).astype(np.float32)
+    ref = reference_generator(snapshot["Gs"], g_kw, z, psi=0.7, cutoff=8)
+    assert max_abs(gan.inference_generator(tf.constant(z), truncation_psi=0.7), nhwc(ref)) \
+        < TOLERANCE
+    logits = gan.discriminator(tf.constant(nhwc(ref), tf.float32))
+    assert max_abs(logits, reference_discriminator(snapshot["D"], d_kw, ref)) < TOLERANCE
