@@ -14,7 +14,10 @@ The generator (figure 1b):
   `A(w)` (eq. 1); two style layers per resolution, so `num_ws = 2 log2(R) - 2`;
 * "bilinear" resampling (appendix C): nearest-neighbour 2x upsampling then a
   [1, 2, 1] binomial low-pass filter after each upsampling conv in G and
-  before each downsampling conv in D;
+  before each downsampling conv in D; from 128 px on (the official
+  `fused_scale='auto'`) the upsampling and the conv are one stride-2
+  transposed conv, and D's conv and 2x2 pooling one stride-2 conv
+  (`keras_gans.layers.fused_scale`);
 * style-mixing regularization (section 3.1): with probability 0.9 a training
   sample takes its styles from two latents, switching at a random crossover
   layer (drawn per sample here; the official code draws one per minibatch,
@@ -23,7 +26,11 @@ The generator (figure 1b):
   the first `truncation_cutoff = 8` layers, `w_avg` tracked during training as
   an exponential moving average (beta = 0.995) of the mapping's outputs.
 
-The discriminator is ProGAN's with the same blur before downsampling.
+The discriminator is ProGAN's with the same blur before downsampling (the
+layout of the official `D_basic`). The layers follow NVIDIA's code one to one,
+including its optional switches (`synthesis_options`, `discriminator_options`),
+so `keras_gans.zoo.nvlabs.stylegan.convert_stylegan` loads the released TF
+StyleGAN pickles exactly.
 Training follows the paper's FFHQ setup: non-saturating logistic loss with R1
 regularization, gamma = 10 (applied every step here; StyleGAN2 makes it
 lazy), Adam(0.001, beta_1=0, beta_2=0.99, epsilon=1e-8), EMA of G.
