@@ -297,10 +297,12 @@ def _tf_config(gs, d, where_g, where_d):
 class _Assigner:
     """Assigns record tensors to Keras variables, each tensor exactly once."""
 
-    def __init__(self, record, where):
+    def __init__(self, record, where, assigned=None):
         self.tensors = dict(record.tensors)
         self.where = where
         self.used = set()
+        # Shared by the assigners of one Keras network: ids of set variables.
+        self.assigned = set() if assigned is None else assigned
 
     def take(self, name):
         if name not in self.tensors:
@@ -318,6 +320,7 @@ class _Assigner:
             raise ConversionError(f"{self.where}: {name} has shape {value.shape}, the Keras "
                                   f"variable {variable.path} {tuple(variable.shape)}.")
         variable.assign(value)
+        self.assigned.add(id(variable))
 
     def skip(self, name, expected=None):
         """Marks a tensor that has no variable (e.g. a FIR filter buffer), after checking it."""
@@ -333,6 +336,15 @@ class _Assigner:
             shown = left[:8] + (["..."] if len(left) > 8 else [])
             raise ConversionError(f"{self.where}: {len(left)} tensors have no place in the Keras "
                                   f"model: {shown}.")
+
+
+def _check_all_assigned(network, assigned, where):
+    """Every variable of a converted network holds a file tensor (none keeps its init)."""
+    unset = [v.path for v in network.weights if id(v) not in assigned]
+    if unset:
+        shown = unset[:6] + (["..."] if len(unset) > 6 else [])
+        raise ConversionError(f"{where}: {len(unset)} Keras variables got no tensor from the "
+                              f"file: {shown}.")
 
 
 def _fir_2d(taps):
@@ -405,6 +417,7 @@ def _generator_pt(gen, record, where):
     for level in range(synthesis.num_blocks + 1):
         a.skip(f"synthesis.b{4 * 2**level}.resample_filter", filt)
     a.finish()
+    _check_all_assigned(gen, a.assigned, where)
 
 
 def _discriminator_pt(disc, record, where, config):
@@ -436,6 +449,7 @@ def _discriminator_pt(disc, record, where, config):
     if config.get("num_classes"):
         _mapping_pt(a, disc.get_layer("mapping"), "mapping.", options["mapping_layers"], True)
     a.finish()
+    _check_all_assigned(disc, a.assigned, where)
 
 
 # --------------------------------------------------------------- TF side
@@ -464,8 +478,8 @@ def _modulated_tf(a, conv, affine, prefix):
 def _generator_tf(gen, record, where):
     """Loads a TF `G_main` record (and its components) into a `StyleGenerator`."""
     top = _Assigner(record, where)
-    a_map = _Assigner(record.components["mapping"], where + ".mapping")
-    a_syn = _Assigner(record.components["synthesis"], where + ".synthesis")
+    a_map = _Assigner(record.components["mapping"], where + ".mapping", top.assigned)
+    a_syn = _Assigner(record.components["synthesis"], where + ".synthesis", top.assigned)
     top.put(gen.w_avg, top.take("dlatent_avg"), "dlatent_avg")
     top.finish(ignore=("lod",))
     for i in range(gen.mapping_layers):
@@ -492,6 +506,7 @@ def _generator_tf(gen, record, where):
         res = 4 * 2**k
         _conv_tf(a, skip, f"{res}x{res}/Skip", use_bias=False)
     a.finish()
+    _check_all_assigned(gen, top.assigned, where)
 
 
 def _discriminator_tf(disc, record, where, config):
@@ -519,6 +534,7 @@ def _discriminator_tf(disc, record, where, config):
               transpose_in=_nchw_rows_to_nhwc(epilogue.filters, 4))
     _dense_tf(a, epilogue.out, "Output")
     a.finish()
+    _check_all_assigned(disc, a.assigned, where)
 
 
 # ------------------------------------------------------------------ public
@@ -650,11 +666,12 @@ def max_abs_difference(a, b):
 # ------------------------------------------------------- synthetic records
 def synthetic_pytorch_snapshot(resolution=1024, z_dim=512, w_dim=512, mapping_layers=8,
                                channel_base=32768, channel_max=512, img_channels=3, c_dim=0,
-                               conv_clamp=256, mbstd_group_size=4, seed=0, dtype=np.float32):
+                               conv_clamp=256, mbstd_group_size=4, seed=0, dtype=np.float32,
+                               architecture="skip", d_architecture="resnet"):
     """A stylegan2-ada-pytorch snapshot dict (as `read_snapshot` returns) with random weights.
 
-    Tensor names, shapes and kwargs follow `training.networks` (skip G,
-    resnet D; default: config F at 1024 px, 30M + 29M parameters), for
+    Tensor names, shapes and kwargs follow `training.networks` (default:
+    skip G, resnet D, config F at 1024 px, 30M + 29M parameters), for
     benchmarks and tests that need a full-size network without a download.
     The values are N(0, 1) (mapping biases N(0, 10)); `G`, `G_ema` share them.
 
@@ -700,23 +717,33 @@ def synthetic_pytorch_snapshot(resolution=1024, z_dim=512, w_dim=512, mapping_la
         else:
             layer(b + ".conv0", ch[res // 2], ch[res], res)
         layer(b + ".conv1", ch[res], ch[res], res)
-        g[b + ".torgb.weight"] = rand(img_channels, ch[res], 1, 1)
-        g[b + ".torgb.bias"] = rand(img_channels, scale=0.1)
-        fc(g, b + ".torgb.affine", ch[res], w_dim)
+        if architecture == "skip" or res == resolution:
+            g[b + ".torgb.weight"] = rand(img_channels, ch[res], 1, 1)
+            g[b + ".torgb.bias"] = rand(img_channels, scale=0.1)
+            fc(g, b + ".torgb.affine", ch[res], w_dim)
+        if architecture == "resnet" and res > 4:
+            g[b + ".skip.weight"] = rand(ch[res], ch[res // 2], 1, 1)
+            g[b + ".skip.resample_filter"] = filt
         g[b + ".resample_filter"] = filt
     for res in sorted(ch, reverse=True)[:-1]:
         b = f"b{res}"
         d[b + ".resample_filter"] = filt
-        if res == resolution:
+        if res == resolution or d_architecture == "skip":
             d[b + ".fromrgb.weight"] = rand(ch[res], img_channels, 1, 1)
             d[b + ".fromrgb.bias"] = rand(ch[res], scale=0.1)
             d[b + ".fromrgb.resample_filter"] = filt
-        for name, cin, cout, k in (("conv0", ch[res], ch[res], 3), ("conv1", ch[res],
-                                   ch[res // 2], 3), ("skip", ch[res], ch[res // 2], 1)):
+        layers = [("conv0", ch[res], ch[res], 3), ("conv1", ch[res], ch[res // 2], 3)]
+        if d_architecture == "resnet":
+            layers.append(("skip", ch[res], ch[res // 2], 1))
+        for name, cin, cout, k in layers:
             d[f"{b}.{name}.weight"] = rand(cout, cin, k, k)
             if name != "skip":
                 d[f"{b}.{name}.bias"] = rand(cout, scale=0.1)
             d[f"{b}.{name}.resample_filter"] = filt
+    if d_architecture == "skip":
+        d["b4.fromrgb.weight"] = rand(ch[4], img_channels, 1, 1)
+        d["b4.fromrgb.bias"] = rand(ch[4], scale=0.1)
+        d["b4.fromrgb.resample_filter"] = filt
     d["b4.conv.weight"] = rand(ch[4], ch[4] + 1, 3, 3)
     d["b4.conv.bias"] = rand(ch[4], scale=0.1)
     d["b4.conv.resample_filter"] = filt
@@ -729,9 +756,10 @@ def synthetic_pytorch_snapshot(resolution=1024, z_dim=512, w_dim=512, mapping_la
             fc(d, f"mapping.fc{i}", cmap, cmap, scale=10.0)
     g_kwargs = {"z_dim": z_dim, "w_dim": w_dim, "mapping_kwargs": {"num_layers": mapping_layers},
                 "synthesis_kwargs": {"channel_base": channel_base, "channel_max": channel_max,
-                                     "num_fp16_res": 4, "conv_clamp": conv_clamp},
+                                     "num_fp16_res": 4, "conv_clamp": conv_clamp,
+                                     "architecture": architecture},
                 "c_dim": c_dim, "img_resolution": resolution, "img_channels": img_channels}
-    d_kwargs = {"block_kwargs": {}, "mapping_kwargs": {},
+    d_kwargs = {"architecture": d_architecture, "block_kwargs": {}, "mapping_kwargs": {},
                 "epilogue_kwargs": {"mbstd_group_size": mbstd_group_size},
                 "channel_base": channel_base, "channel_max": channel_max, "num_fp16_res": 4,
                 "conv_clamp": conv_clamp, "c_dim": c_dim, "img_resolution": resolution,

@@ -319,3 +319,24 @@ def test_converted_model_exports_and_serves_with_tensorflow_alone(tf_case, tmp_p
     assert result == {"serve": result["serve"], "w": result["w"], "mix": (4, 32, 32, 3),
                       "syn": (4, 32, 32, 3), "dtype": "uint8", "imported": False}
     assert result["serve"] <= 1 and result["w"] < 1e-5
+
+
+@pytest.mark.parametrize("g_arch, d_arch", [("orig", "orig"), ("resnet", "skip")])
+def test_other_official_architectures_convert_every_tensor(g_arch, d_arch):
+    from keras_gans.zoo.nvlabs.stylegan2 import synthetic_pytorch_snapshot
+
+    snap = synthetic_pytorch_snapshot(16, 8, 8, 2, 64, 16, 3, architecture=g_arch,
+                                      d_architecture=d_arch, conv_clamp=None)
+    # Conversion fails on a leftover tensor or a Keras variable left unset.
+    gan = convert_stylegan2(snap)
+    assert gan.synthesis_options["architecture"] == g_arch
+    assert gan.discriminator_options["architecture"] == d_arch
+    t = snap["G_ema"].tensors
+    syn = gan.inference_generator.synthesis
+    np.testing.assert_array_equal(syn.to_rgbs[-1].kernel.numpy()[0, 0],
+                                  t["synthesis.b16.torgb.weight"][:, :, 0, 0].T)
+    if g_arch == "resnet":
+        np.testing.assert_array_equal(syn.skips[1].kernel.numpy()[0, 0],
+                                      t["synthesis.b16.skip.weight"][:, :, 0, 0].T)
+    images = gan.generate(gan.latents(4, seed=0))
+    assert images.shape == (4, 16, 16, 3) and np.isfinite(gan.discriminate(images)).all()
