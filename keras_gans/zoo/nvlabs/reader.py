@@ -35,6 +35,7 @@ import collections
 import dataclasses
 import hashlib
 import io
+import math
 import os
 import pickle
 import struct
@@ -206,7 +207,7 @@ class _PickledArray:
         if not isinstance(raw, (bytes, bytearray)):
             raise UnsafePickleError(f"refusing a numpy array whose data is a {type(raw).__name__} "
                                     "(object arrays hold Python objects, not numbers)")
-        count = int(np.prod(shape, dtype=np.int64))
+        count = math.prod(shape)
         if count * dtype.itemsize != len(raw):
             raise NVLabsFormatError(f"numpy array of shape {shape} and dtype {dtype} needs "
                                     f"{count * dtype.itemsize} bytes, the file holds {len(raw)}")
@@ -400,6 +401,12 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     data = storage.data
     if 0 in size:
         return np.zeros(size, dtype=data.dtype)
+    numel = math.prod(size)
+    if numel > data.shape[0] - storage_offset:
+        # Only broadcasts (stride 0) could legally do this, and network weights never are one.
+        raise NVLabsFormatError(
+            f"tensor of size {size} claims {numel} elements but its {storage.type_name} holds "
+            f"{data.shape[0] - storage_offset} after offset {storage_offset}")
     last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
     if last >= data.shape[0]:
         raise NVLabsFormatError(
@@ -504,25 +511,51 @@ class _SnapshotUnpickler(pickle.Unpickler):
 # Plain records.
 
 
-def _plain(value, where="value"):
+_PLAIN_LIMIT = 100_000  # values in one network's kwargs; real files hold a few dozen
+
+
+class _Budget:
+    """Counts values visited, so a forged file of shared nested lists cannot explode the walk."""
+
+    def __init__(self, limit=_PLAIN_LIMIT):
+        self.left = limit
+
+    def spend(self, where):
+        self.left -= 1
+        if self.left < 0:
+            raise NVLabsFormatError(f"{where}: more than {_PLAIN_LIMIT} values in a network's kwargs "
+                                    "(real files hold a few dozen; forged file?)")
+
+
+def _plain(value, where="value", budget=None):
     """Turns unpickled kwargs into plain Python: dicts, lists, tuples, numbers, strings, arrays."""
+    budget = budget or _Budget()
+    budget.spend(where)
     if isinstance(value, _PickledArray):
         return value.array
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (_EasyDict, dict)):
-        return {k: _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+        return {k: _plain(v, f"{where}[{k!r}]", budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, where) for v in value]
+        return [_plain(v, where, budget) for v in value]
     if isinstance(value, tuple):
-        return tuple(_plain(v, where) for v in value)
+        return tuple(_plain(v, where, budget) for v in value)
     if isinstance(value, (set, frozenset)):
-        return {_plain(v, where) for v in value}
+        return {_plain(v, where, budget) for v in value}
     if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.ndarray)):
         return value
     if isinstance(value, _PickledDtype):
         return value.dtype
     raise NVLabsFormatError(f"{where} holds a {type(value).__name__}, which no plain network kwarg is")
+
+
+def _visit_once(obj, seen, where):
+    """Sub-networks form a tree in real files; a module reached twice is a forged DAG (exponential walk)."""
+    if id(obj) in seen:
+        raise NVLabsFormatError(f"{where}: the same sub-network appears twice in one network "
+                                "(NVIDIA files never share modules; forged file?)")
+    seen.add(id(obj))
 
 
 def _source_text(source):
@@ -536,7 +569,9 @@ def _source_text(source):
     return source, hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def _torch_record(obj, name, where):
+def _torch_record(obj, name, where, seen=None):
+    seen = set() if seen is None else seen
+    _visit_once(obj, seen, where)
     meta = obj.meta
     state = meta["state"]
     if not isinstance(state, dict):
@@ -567,7 +602,7 @@ def _torch_record(obj, name, where):
             continue
         if not isinstance(child, _PersistentObject):
             raise NVLabsFormatError(f"{where}.{key} is a {type(child).__name__}, not a persistent network module")
-        record = _torch_record(child, key, f"{where}.{key}")
+        record = _torch_record(child, key, f"{where}.{key}", seen)
         modules[key] = record
         tensors.update((f"{key}.{k}", v) for k, v in record.tensors.items())
         buffer_names.extend(f"{key}.{k}" for k in record.buffer_names)
@@ -594,7 +629,9 @@ def _torch_record(obj, name, where):
 _TF_STATE_VERSIONS = (2, 3, 4, 5)
 
 
-def _tf_record(net, where):
+def _tf_record(net, where, seen=None):
+    seen = set() if seen is None else seen
+    _visit_once(net, seen, where)
     state = net.state
     if state is None:
         raise NVLabsFormatError(f"{where}: a dnnlib.tflib Network without state")
@@ -632,7 +669,7 @@ def _tf_record(net, where):
     for key, comp in raw_components.items():
         if not isinstance(comp, _TFNetwork):
             raise NVLabsFormatError(f"{where}: component {key!r} is a {type(comp).__name__}, not a Network")
-        components[key] = _tf_record(comp, f"{where}.{key}")
+        components[key] = _tf_record(comp, f"{where}.{key}", seen)
     source, sha = _source_text(state.get("build_module_src"))
     kwargs = state["static_kwargs"]
     if not isinstance(kwargs, dict):

@@ -37,6 +37,7 @@ __all__ = [
     "PersistentId",
     "Raw",
     "Reduce",
+    "Shared",
     "dumps",
     "easy_dict",
     "legacy_storage_blob",
@@ -95,6 +96,13 @@ class EasyDict:
     items: dict
 
 
+class Shared:
+    """One object referenced from several places (written once, then fetched from the memo)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 @dataclasses.dataclass(frozen=True)
 class Raw:
     """Opcodes inserted verbatim: the body of another pickle (protocol 2 or 3, no PROTO/STOP)."""
@@ -115,10 +123,18 @@ class _Writer:
             raise ValueError(f"protocol {protocol!r} is not 2, 3 or 4 (what NVIDIA's files use)")
         self.protocol = protocol
         self.out = io.BytesIO()
+        self.memo = {}  # id(Shared) -> memo index; high indices stay clear of Raw fragments' own
 
     def write(self, value):
         w, p = self.out.write, self.protocol
-        if isinstance(value, Raw):
+        if isinstance(value, Shared):
+            if id(value) in self.memo:
+                w(b"j" + struct.pack("<I", self.memo[id(value)]))  # LONG_BINGET
+            else:
+                self.write(value.value)
+                index = self.memo[id(value)] = 1_000_000 + len(self.memo)
+                w(b"r" + struct.pack("<I", index))  # LONG_BINPUT
+        elif isinstance(value, Raw):
             w(value.opcodes)
         elif isinstance(value, EasyDict):
             self.write(NewObj(Global("dnnlib.util", "EasyDict"), ()))
@@ -482,6 +498,32 @@ def _tiny_tf_snapshot(variable):
     return dumps(nets + (gs,), 2)
 
 
+def _torch_snapshot(generator):
+    return {"training_set_kwargs": None, "G": generator, "D": persistent_module("Discriminator"),
+            "G_ema": persistent_module("Generator"), "augment_pipe": None}
+
+
+def _raw_tensor(size, stride, stored):
+    """A tensor claiming `size` and `stride` over a storage of `stored` zeros (broken files)."""
+    storage = Reduce(Global("torch.storage", "_load_from_bytes"), (legacy_storage_blob(np.zeros(stored, np.float32)),))
+    return Reduce(Global("torch._utils", "_rebuild_tensor_v2"),
+                  (storage, 0, tuple(size), tuple(stride), False, Reduce(Global("collections", "OrderedDict"), ())))
+
+
+def _module_dag(depth):
+    node = Shared(persistent_module("Leaf"))
+    for _ in range(depth):
+        node = Shared(persistent_module("Node", modules={"a": node, "b": node}))
+    return node
+
+
+def _list_dag(depth):
+    node = []
+    for _ in range(depth):
+        node = [node, node]
+    return node
+
+
 def hostile_pickles(sentinel, valid_torch_snapshot=None):
     """`{case: pickle bytes}`: hostile or broken files, each trying to create `sentinel`.
 
@@ -514,6 +556,12 @@ def hostile_pickles(sentinel, valid_torch_snapshot=None):
             legacy_storage_blob(np.zeros(4, np.float32), claimed_numel=1 << 40),)), 4),
         "tensor larger than its storage": dumps(torch_tensor(np.zeros((2, 2), np.float32),
                                                              claimed_size=(64, 64)), 4),
+        "sub-module shared 40 levels deep (exponential walk)": dumps(_torch_snapshot(_module_dag(40)), 4),
+        "kwargs list shared 60 levels deep (exponential walk)": dumps(_torch_snapshot(persistent_module(
+            "Generator", {"z_dim": Raw.of(__import__("pickle").dumps(_list_dag(60), protocol=2))})), 4),
+        "broadcast tensor (stride 0, 10^12 elements)": dumps(_torch_snapshot(persistent_module(
+            "Generator", parameters={"w": _raw_tensor((10 ** 6, 10 ** 6), (0, 0), 1)})), 4),
+        "tensor strides past its storage": dumps(_raw_tensor((2, 2), (10, 1), 4), 4),
         "not a network (a list)": dumps([1, 2, 3], 4),
         "not a network (a dict)": dumps({"weights": [0.5]}, 4),
     }

@@ -20,7 +20,14 @@ EXPECTED = {
     "object-dtype array": (UnsafePickleError, "refusing numpy dtype 'O8'"),
     "storage blob with a disallowed global": (UnsafePickleError, "os.system inside a torch storage blob"),
     "storage claims more data than it holds": (NVLabsFormatError, "but only 16 bytes of data follow"),
-    "tensor larger than its storage": (NVLabsFormatError, "needs 190 elements but its FloatStorage holds 4"),
+    "tensor larger than its storage": (NVLabsFormatError, "claims 4096 elements but its FloatStorage holds 4"),
+    "tensor strides past its storage": (NVLabsFormatError, "needs 12 elements but its FloatStorage holds 4"),
+    "sub-module shared 40 levels deep (exponential walk)": (
+        NVLabsFormatError, "the same sub-network appears twice in one network"),
+    "kwargs list shared 60 levels deep (exponential walk)": (
+        NVLabsFormatError, "more than 100000 values in a network's kwargs"),
+    "broadcast tensor (stride 0, 10^12 elements)": (
+        NVLabsFormatError, "claims 1000000000000 elements but its FloatStorage holds 1"),
     "not a network (a list)": (NVLabsFormatError, "holds a list, not a StyleGAN snapshot"),
     "not a network (a dict)": (NVLabsFormatError, "holds a dict with keys ['weights'], not a StyleGAN"),
     "truncated file": (NVLabsFormatError, "the pickle ends early"),
