@@ -34,8 +34,10 @@ def headline(row):
 
 
 def preset_rows():
-    """Every listed preset as a dict: shipped rows, then the announced unavailable ones."""
+    """Every listed preset as a dict: shipped rows, NVIDIA's official networks (fetched
+    and converted on first use), then the announced unavailable ones."""
     from keras_gans import zoo
+    from keras_gans.zoo import presets as zoo_presets
 
     rows = []
     table = zoo.read_table()
@@ -46,7 +48,14 @@ def preset_rows():
                      "resolution": row.get("resolution"), "metric": metric, "value": value,
                      "floor": floor,
                      "availability": "remote" if row.get("urls") else "shipped"})
-    for name in sorted(set(zoo.UNAVAILABLE) - set(table)):
+    official = zoo_presets.official_presets()
+    for name in sorted(set(official) - set(table)):
+        row = official[name]
+        # NVIDIA's networks: downloaded and converted on first use, no measured metric here.
+        rows.append({"name": name, "family": row.get("family"), "dataset": row.get("dataset"),
+                     "resolution": row.get("resolution"), "metric": None, "value": "",
+                     "floor": "", "availability": "download*"})
+    for name in sorted(set(zoo.UNAVAILABLE) - set(table) - set(official)):
         rows.append({"name": name, "family": name.split("_")[0], "dataset": "", "resolution":
                      None, "metric": None, "value": "", "floor": "",
                      "availability": "unavailable"})
@@ -66,8 +75,10 @@ def zoo_table(rows, width=100):
                 f"{str(r['resolution'] or ''):>4}  {metric[:28]:28} {r['availability']}")
         lines.append(line[:width])
     lines.append("")
-    lines.append("Every metric with its protocol: `keras-gans zoo info NAME`; unavailable "
-                 "ones say why.")
+    if any(r["availability"] == "download*" for r in rows):
+        lines.append("* NVIDIA's network, downloaded and converted on first use; non-commercial "
+                     "licence.")
+    lines.append("Every metric with its protocol, licences, reasons: `keras-gans zoo info NAME`.")
     return lines
 
 

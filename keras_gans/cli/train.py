@@ -128,10 +128,33 @@ def family_kwargs(family, example_shape, num_classes):
     return kwargs
 
 
-def _accepted_options(family):
-    params = inspect.signature(family.__init__).parameters
-    return sorted(p for p, v in params.items()
-                  if p not in ("self",) and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD))
+#: keras.Model's own constructor keywords, which every family forwards.
+_KERAS_MODEL_KWARGS = ("name", "trainable", "dtype")
+
+
+def accepted_options(family):
+    """The keyword arguments a family's constructor takes (its own and its bases')."""
+    names = set(_KERAS_MODEL_KWARGS)
+    for klass in family.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass.__module__.startswith("keras."):
+            continue
+        for p, v in inspect.signature(init).parameters.items():
+            if p != "self" and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD):
+                names.add(p)
+    return sorted(names)
+
+
+def _check_set_keys(args, family, options):
+    import difflib
+
+    accepted = accepted_options(family)
+    for key in options:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, accepted, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise CommandError(f"{args.family}: bad --set option {key!r}.{hint} It accepts "
+                               f"{', '.join(accepted)}.")
 
 
 def build_model(args, family, images, num_classes):
@@ -142,7 +165,9 @@ def build_model(args, family, images, num_classes):
         raise CommandError(f"{args.family} cannot take {args.dataset} "
                            f"({'x'.join(map(str, images.shape[1:]))}): {e}"
                            + _resolution_hint(args, images)) from None
-    options.update(parse_sets(args.set, "--set"))
+    user_options = parse_sets(args.set, "--set")
+    _check_set_keys(args, family, user_options)
+    options.update(user_options)
     if args.ema_decay is not None:
         options["ema_decay"] = args.ema_decay
     options.setdefault("seed", args.seed)
@@ -150,7 +175,7 @@ def build_model(args, family, images, num_classes):
         return family(**options)
     except TypeError as e:
         raise CommandError(f"{args.family}: bad --set option ({e}); it accepts "
-                           f"{', '.join(_accepted_options(family))}.") from None
+                           f"{', '.join(accepted_options(family))}.") from None
     except ValueError as e:
         raise CommandError(f"{args.family} on {args.dataset} "
                            f"({'x'.join(map(str, images.shape[1:]))}): {e}"
