@@ -468,3 +468,103 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
         load_generator(gan.generator_ema, sampled, which)
     load_discriminator(gan.discriminator, d_record, "D")
     return gan
+
+
+# ------------------------------------------------------- synthetic files
+def synthetic_tf_snapshot(seed=0, resolution=1024, fmap_base=8192, fmap_max=512, latent=512,
+                          g_extra=None, d_extra=None, mapping_fmaps=None, mapping_layers=2):
+    """A `read_snapshot`-style TF StyleGAN (v1) dict with random values, for tests and benchmarks.
+
+    Variable names, shapes and NCHW layouts are those NVlabs/stylegan's
+    `G_style` / `G_mapping` / `G_synthesis` / `D_basic` create (the official
+    FFHQ network: the defaults with 8 mapping layers). Returns `(snapshot,
+    g_kwargs, d_kwargs)`; `g_extra` / `d_extra` add static kwargs (e.g.
+    `{"fused_scale": True}`; `use_noise` and `const_input_layer` change the
+    variables), `mbstd_group_size` in `d_extra` the D's conv input.
+
+    Example:
+
+    >>> snap, g_kw, d_kw = synthetic_tf_snapshot(resolution=8, fmap_base=64, fmap_max=16,
+    ...                                          latent=8)
+    >>> snap["Gs"].components["synthesis"].tensors["8x8/Conv1/weight"].shape
+    (3, 3, 16, 16)
+    """
+    rng = np.random.default_rng(seed)
+    normal = (lambda *shape, scale=1.0: (rng.standard_normal(shape) * scale).astype(np.float32))
+    g_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
+            "fmap_max": fmap_max, "latent_size": latent, "dlatent_size": latent,
+            "mapping_fmaps": mapping_fmaps or latent, "mapping_layers": mapping_layers,
+            **(g_extra or {})}
+    d_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
+            "fmap_max": fmap_max, **(d_extra or {})}
+    top = int(np.log2(resolution))
+    def n(stage):  # the official nf()
+        return min(int(fmap_base / 2.0**stage), fmap_max)
+
+    num_layers = 2 * top - 2
+    use_noise = g_kw.get("use_noise", True)
+    mapping = {}
+    widths = [latent] + [g_kw["mapping_fmaps"]] * (mapping_layers - 1) + [latent]
+    for i in range(mapping_layers):
+        mapping[f"Dense{i}/weight"] = normal(widths[i], widths[i + 1], scale=100.0)  # 1/lrmul
+        mapping[f"Dense{i}/bias"] = normal(widths[i + 1], scale=10.0)
+    syn = {"lod": np.float32(0)}
+    if use_noise:
+        for i in range(num_layers):
+            r = 2 ** (i // 2 + 2)
+            syn[f"noise{i}"] = normal(1, 1, r, r)
+
+    def layer(scope, c_in, c_out, first=False):
+        if first and g_kw.get("const_input_layer", True):
+            syn[f"{scope}/const"] = normal(1, c_out, 4, 4)
+        elif first:
+            syn[f"{scope}/weight"] = normal(latent, c_out * 16)
+        else:
+            syn[f"{scope}/weight"] = normal(3, 3, c_in, c_out)
+        if use_noise:
+            syn[f"{scope}/Noise/weight"] = normal(c_out, scale=0.3)
+        syn[f"{scope}/bias"] = normal(c_out, scale=0.3)
+        syn[f"{scope}/StyleMod/weight"] = normal(latent, 2 * c_out)
+        syn[f"{scope}/StyleMod/bias"] = normal(2 * c_out, scale=0.3)
+
+    layer("4x4/" + ("Const" if g_kw.get("const_input_layer", True) else "Dense"), None, n(1),
+          first=True)
+    layer("4x4/Conv", n(1), n(1))
+    syn["ToRGB_lod%d/weight" % (top - 2)] = normal(1, 1, n(1), 3)
+    syn["ToRGB_lod%d/bias" % (top - 2)] = normal(3, scale=0.3)
+    for res in range(3, top + 1):
+        r = 2**res
+        layer(f"{r}x{r}/Conv0_up", n(res - 2), n(res - 1))
+        layer(f"{r}x{r}/Conv1", n(res - 1), n(res - 1))
+        syn["ToRGB_lod%d/weight" % (top - res)] = normal(1, 1, n(res - 1), 3)
+        syn["ToRGB_lod%d/bias" % (top - res)] = normal(3, scale=0.3)
+    d = {"lod": np.float32(0)}
+    for res in range(top, 2, -1):
+        r = 2**res
+        d[f"FromRGB_lod{top - res}/weight"] = normal(1, 1, 3, n(res - 1))
+        d[f"FromRGB_lod{top - res}/bias"] = normal(n(res - 1), scale=0.3)
+        d[f"{r}x{r}/Conv0/weight"] = normal(3, 3, n(res - 1), n(res - 1))
+        d[f"{r}x{r}/Conv0/bias"] = normal(n(res - 1), scale=0.3)
+        d[f"{r}x{r}/Conv1_down/weight"] = normal(3, 3, n(res - 1), n(res - 2))
+        d[f"{r}x{r}/Conv1_down/bias"] = normal(n(res - 2), scale=0.3)
+    d[f"FromRGB_lod{top - 2}/weight"] = normal(1, 1, 3, n(1))
+    d[f"FromRGB_lod{top - 2}/bias"] = normal(n(1), scale=0.3)
+    group = d_kw.get("mbstd_group_size", 4)
+    d["4x4/Conv/weight"] = normal(3, 3, n(1) + (1 if group > 1 else 0), n(1))
+    d["4x4/Conv/bias"] = normal(n(1), scale=0.3)
+    d["4x4/Dense0/weight"] = normal(n(1) * 16, n(0))
+    d["4x4/Dense0/bias"] = normal(n(0), scale=0.3)
+    d["4x4/Dense1/weight"] = normal(n(0), 1)
+    d["4x4/Dense1/bias"] = normal(1, scale=0.3)
+
+    def generator(name):
+        components = {
+            "mapping": NetworkRecord("G_mapping", "G_mapping",
+                                     {**g_kw, "dlatent_broadcast": num_layers}, mapping, {}, 3),
+            "synthesis": NetworkRecord("G_synthesis", "G_synthesis", g_kw, syn, {}, 3)}
+        return NetworkRecord(name, "G_style", g_kw, {"lod": np.float32(0),
+                                                     "dlatent_avg": normal(latent)},
+                             components, 3)
+
+    return {"format": "tf", "G": generator("G"), "Gs": generator("Gs"),
+            "D": NetworkRecord("D", "D_basic", d_kw, d, {}, 3)}, g_kw, d_kw

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from keras_gans.models.karras_common import truncate
 from keras_gans.zoo.nvlabs.reader import NetworkRecord, NVLabsFormatError, read_snapshot
-from keras_gans.zoo.nvlabs.stylegan import convert_stylegan
+from keras_gans.zoo.nvlabs.stylegan import convert_stylegan, synthetic_tf_snapshot
 
 TOLERANCE = 1e-3  # the issue's bound; independent float32 implementations get 2.3e-5
 CASES = {"psi07_cut8": (0.7, 8), "psi07_cut4": (0.7, 4), "psi05_cut8": (0.5, 8)}
@@ -243,91 +243,6 @@ def test_other_networks_and_growing_snapshots_are_refused(fixture):
 
 
 # ------------------------------------- synthetic records, float64 reference
-def nf(stage, fmap_base, fmap_max):
-    return min(int(fmap_base / 2.0**stage), fmap_max)
-
-
-def official_records(seed, resolution, fmap_base, fmap_max, latent, g_extra=None,
-                     d_extra=None, mapping_fmaps=None):
-    """A (G, D, Gs) snapshot with random values in NVIDIA's variable layout."""
-    rng = np.random.default_rng(seed)
-    normal = (lambda *shape, scale=1.0: (rng.standard_normal(shape) * scale).astype(np.float32))
-    g_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
-            "fmap_max": fmap_max, "latent_size": latent, "dlatent_size": latent,
-            "mapping_fmaps": mapping_fmaps or latent, "mapping_layers": 2, **(g_extra or {})}
-    d_kw = {"num_channels": 3, "resolution": resolution, "fmap_base": fmap_base,
-            "fmap_max": fmap_max, **(d_extra or {})}
-    top = int(np.log2(resolution))
-    n = lambda s: nf(s, fmap_base, fmap_max)  # noqa: E731
-    num_layers = 2 * top - 2
-    use_noise = g_kw.get("use_noise", True)
-    mapping = {}
-    widths = [latent, g_kw["mapping_fmaps"], latent]
-    for i in range(2):
-        mapping[f"Dense{i}/weight"] = normal(widths[i], widths[i + 1], scale=100.0)  # 1/lrmul
-        mapping[f"Dense{i}/bias"] = normal(widths[i + 1], scale=10.0)
-    syn = {"lod": np.float32(0)}
-    if use_noise:
-        for i in range(num_layers):
-            r = 2 ** (i // 2 + 2)
-            syn[f"noise{i}"] = normal(1, 1, r, r)
-
-    def layer(scope, c_in, c_out, first=False):
-        if first and g_kw.get("const_input_layer", True):
-            syn[f"{scope}/const"] = normal(1, c_out, 4, 4)
-        elif first:
-            syn[f"{scope}/weight"] = normal(latent, c_out * 16)
-        else:
-            syn[f"{scope}/weight"] = normal(3, 3, c_in, c_out)
-        if use_noise:
-            syn[f"{scope}/Noise/weight"] = normal(c_out, scale=0.3)
-        syn[f"{scope}/bias"] = normal(c_out, scale=0.3)
-        syn[f"{scope}/StyleMod/weight"] = normal(latent, 2 * c_out)
-        syn[f"{scope}/StyleMod/bias"] = normal(2 * c_out, scale=0.3)
-
-    layer("4x4/" + ("Const" if g_kw.get("const_input_layer", True) else "Dense"), None, n(1),
-          first=True)
-    layer("4x4/Conv", n(1), n(1))
-    syn["ToRGB_lod%d/weight" % (top - 2)] = normal(1, 1, n(1), 3)
-    syn["ToRGB_lod%d/bias" % (top - 2)] = normal(3, scale=0.3)
-    for res in range(3, top + 1):
-        r = 2**res
-        layer(f"{r}x{r}/Conv0_up", n(res - 2), n(res - 1))
-        layer(f"{r}x{r}/Conv1", n(res - 1), n(res - 1))
-        syn["ToRGB_lod%d/weight" % (top - res)] = normal(1, 1, n(res - 1), 3)
-        syn["ToRGB_lod%d/bias" % (top - res)] = normal(3, scale=0.3)
-    d = {"lod": np.float32(0)}
-    for res in range(top, 2, -1):
-        r = 2**res
-        d[f"FromRGB_lod{top - res}/weight"] = normal(1, 1, 3, n(res - 1))
-        d[f"FromRGB_lod{top - res}/bias"] = normal(n(res - 1), scale=0.3)
-        d[f"{r}x{r}/Conv0/weight"] = normal(3, 3, n(res - 1), n(res - 1))
-        d[f"{r}x{r}/Conv0/bias"] = normal(n(res - 1), scale=0.3)
-        d[f"{r}x{r}/Conv1_down/weight"] = normal(3, 3, n(res - 1), n(res - 2))
-        d[f"{r}x{r}/Conv1_down/bias"] = normal(n(res - 2), scale=0.3)
-    d[f"FromRGB_lod{top - 2}/weight"] = normal(1, 1, 3, n(1))
-    d[f"FromRGB_lod{top - 2}/bias"] = normal(n(1), scale=0.3)
-    group = d_kw.get("mbstd_group_size", 4)
-    d["4x4/Conv/weight"] = normal(3, 3, n(1) + (1 if group > 1 else 0), n(1))
-    d["4x4/Conv/bias"] = normal(n(1), scale=0.3)
-    d["4x4/Dense0/weight"] = normal(n(1) * 16, n(0))
-    d["4x4/Dense0/bias"] = normal(n(0), scale=0.3)
-    d["4x4/Dense1/weight"] = normal(n(0), 1)
-    d["4x4/Dense1/bias"] = normal(1, scale=0.3)
-
-    def generator(name):
-        components = {
-            "mapping": NetworkRecord("G_mapping", "G_mapping",
-                                     {**g_kw, "dlatent_broadcast": num_layers}, mapping, {}, 3),
-            "synthesis": NetworkRecord("G_synthesis", "G_synthesis", g_kw, syn, {}, 3)}
-        return NetworkRecord(name, "G_style", g_kw, {"lod": np.float32(0),
-                                                     "dlatent_avg": normal(latent)},
-                             components, 3)
-
-    return {"format": "tf", "G": generator("G"), "Gs": generator("Gs"),
-            "D": NetworkRecord("D", "D_basic", d_kw, d, {}, 3)}, g_kw, d_kw
-
-
 SQRT2 = np.sqrt(2.0)
 
 
@@ -479,7 +394,7 @@ def reference_discriminator(rec, kw, images):
 
 @pytest.fixture(scope="module")
 def synthetic_128():
-    snapshot, g_kw, d_kw = official_records(1, 128, 128, 8, 8, d_extra={"mbstd_group_size": 2})
+    snapshot, g_kw, d_kw = synthetic_tf_snapshot(1, 128, 128, 8, 8, d_extra={"mbstd_group_size": 2})
     return snapshot, g_kw, d_kw, convert_stylegan(snapshot)
 
 
@@ -521,7 +436,7 @@ def test_flipped_switches_match_the_float64_reference():
                "truncation_cutoff": 2}
     d_extra = {"nonlinearity": "relu", "fused_scale": True, "blur_filter": [1, 2, 3, 1],
                "mbstd_group_size": 0}
-    snapshot, g_kw, d_kw = official_records(4, 8, 64, 16, 8, g_extra, d_extra, mapping_fmaps=12)
+    snapshot, g_kw, d_kw = synthetic_tf_snapshot(4, 8, 64, 16, 8, g_extra, d_extra, mapping_fmaps=12)
     gan = convert_stylegan(snapshot)
     assert gan.truncation_cutoff == 2 and not gan.inference_generator.synthesis.noise_shapes
     assert gan.mapping_hidden_dim == 12
@@ -537,7 +452,7 @@ def test_a_written_pickle_converts_through_the_zoo_dispatch(tmp_path):
     from keras_gans.zoo import nvlabs
     from keras_gans.zoo.nvlabs.synthetic import snapshot_to_pickle
 
-    snapshot, g_kw, d_kw = official_records(6, 8, 64, 16, 8)
+    snapshot, g_kw, d_kw = synthetic_tf_snapshot(6, 8, 64, 16, 8)
     path = os.path.join(tmp_path, "v1.pkl")
     with open(path, "wb") as f:  # a Python-3.7-era file: protocol 3, numpy 2 names, reordered
         f.write(snapshot_to_pickle(snapshot, protocol=3, numpy_core="numpy._core",
