@@ -220,13 +220,10 @@ def _which_key(which):
 
 def load_converted(path, sha256, label, which="G_ema", log=None):
     """The Keras GAN of pickle `path`, converted once and cached under `converted/`."""
-    import keras
-
     import keras_gans.layers  # noqa: F401 - registers the serializable classes
     import keras_gans.models  # noqa: F401
     from keras_gans.zoo import nvlabs
 
-    snapshot = None
     directory = os.path.join(cache_dir(), "converted")
     # The converter's fingerprint needs the snapshot's family; a cheap index of
     # earlier conversions maps (sha, which) to it so cached loads skip reading.
@@ -245,16 +242,16 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
         fingerprint = nvlabs.module_fingerprint(module_name)
         target = os.path.join(directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}",
                               "model.keras")
-        if os.path.isfile(target):
-            return keras.saving.load_model(target)
+        cached = _load_cached(target, log)
+        if cached is not None:
+            return cached
     snapshot = nvlabs.read_snapshot(path)
     module_name, _ = nvlabs.converter_for(snapshot, which)
     fingerprint = nvlabs.module_fingerprint(module_name)
     folder = os.path.join(directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}")
     target = os.path.join(folder, "model.keras")
-    if os.path.isfile(target):
-        gan = keras.saving.load_model(target)
-    else:
+    gan = _load_cached(target, log)
+    if gan is None:
         (log or _stderr)(f"keras_gans: converting {path} once; the Keras model is cached in {folder}")
         gan = nvlabs.convert(snapshot, which=which)
         os.makedirs(folder, exist_ok=True)
@@ -268,6 +265,21 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
         json.dump(index, f, indent=1, sort_keys=True)
     os.replace(partial, index_path)
     return gan
+
+
+def _load_cached(target, log):
+    """The cached converted model, or None (also when the cache file is unreadable: it is rebuilt)."""
+    import keras
+
+    if not os.path.isfile(target):
+        return None
+    try:
+        return keras.saving.load_model(target)
+    except Exception as e:  # noqa: BLE001 - a damaged cache entry is rebuilt from the pickle
+        (log or _stderr)(f"keras_gans: the cached conversion {target} is unreadable ({_first_line(e)}); "
+                         "converting again")
+        os.remove(target)
+        return None
 
 
 def load_official(name, source=None, which="G_ema", download=None, log=None):

@@ -89,12 +89,17 @@ def test_zoo_load_goes_through_keras_get_file(cache, monkeypatch):
     assert seen["cache_dir"] == str(cache)
 
 
-@pytest.fixture()
-def first_load(cache, nvlabs_file):
+@pytest.fixture(scope="module")
+def first_load(tmp_path_factory, nvlabs_file):
+    """One conversion for the module, in its own cache (tests using it must not use `cache`)."""
+    patch = pytest.MonkeyPatch()
+    cache = tmp_path_factory.mktemp("shared") / "nvlabs-cache"
+    patch.setenv("KERAS_GANS_NVLABS_CACHE", str(cache))
     download = FakeDownload(nvlabs_file("sg2ada_A.pkl"))
     logs = []
     gan = fetch.load_official(NAME, download=download, log=logs.append)
-    return gan, download, logs, cache
+    yield gan, download, logs, cache
+    patch.undo()
 
 
 def test_first_use_pins_prints_and_converts_once(first_load, nvlabs_file):
@@ -123,24 +128,24 @@ def test_first_use_pins_prints_and_converts_once(first_load, nvlabs_file):
     np.testing.assert_allclose(np.asarray(again.mapping(z_ref)), ref["ws_psi1"][:, 0], atol=1e-3)
 
 
-def test_changed_file_is_refused_against_its_pin(first_load, nvlabs_file):
-    _, _, _, cache = first_load
-    cached = cache / OFFICIAL_PRESETS[NAME]["filename"]
-    shutil.copyfile(nvlabs_file("stylegan2_small.pkl"), cached)
+def test_changed_file_is_refused_against_its_pin(cache, nvlabs_file):
+    logs = []
+    path, sha, pinned = fetch.fetch_official(NAME, download=FakeDownload(nvlabs_file("sg2ada_A.pkl")),
+                                             log=logs.append)
+    assert pinned and any(sha in line for line in logs)
+    shutil.copyfile(nvlabs_file("stylegan2_small.pkl"), path)
     with pytest.raises(fetch.PinMismatchError) as info:
-        fetch.load_official(NAME, download=FakeDownload(error=AssertionError("no download")))
+        fetch.fetch_official(NAME, download=FakeDownload(error=AssertionError("no download")))
     message = str(info.value)
-    assert "\n" not in message and str(cached) in message and "pinned" in message
-    assert json.loads((cache / fetch.PINS_FILE).read_text())[NAME]["sha256"] in message
+    assert "\n" not in message and str(path) in message and "pinned" in message and sha in message
 
 
 def test_source_path_is_pinned_too(cache, nvlabs_file):
-    logs = []
     gan = zoo.load("stylegan2_ffhq", source=str(nvlabs_file("stylegan2_small.pkl")))
     assert type(gan).__name__ == "StyleGAN2"
     assert "stylegan2_ffhq" in json.loads((cache / fetch.PINS_FILE).read_text())
     with pytest.raises(fetch.PinMismatchError):
-        fetch.load_official("stylegan2_ffhq", source=str(nvlabs_file("sg2ada_A.pkl")), log=logs.append)
+        fetch.load_official("stylegan2_ffhq", source=str(nvlabs_file("sg2ada_A.pkl")))
     with pytest.raises(fetch.OfficialWeightsUnavailableError, match="is no file"):
         zoo.load("stylegan2_ffhq", source=str(cache / "missing.pkl"))
 
@@ -182,3 +187,16 @@ def test_unsupported_network_family_is_refused(nvlabs_file):
         nvlabs.convert(snap)
     with pytest.raises(ValueError, match="which='D' is not one of"):
         nvlabs.convert(snap, which="D")
+
+
+def test_damaged_cached_conversion_is_rebuilt(first_load):
+    _, _, _, cache = first_load
+    index = json.loads((cache / "converted" / "index.json").read_text())
+    (folder,) = [entry["folder"] for entry in index.values()]
+    with open(os.path.join(folder, "model.keras"), "wb") as f:
+        f.write(b"not a zip")
+    logs = []
+    gan = fetch.load_official(NAME, download=FakeDownload(error=AssertionError("no download")),
+                              log=logs.append)
+    assert type(gan).__name__ == "StyleGAN2"
+    assert any("unreadable" in line for line in logs) and any("converting" in line for line in logs)
