@@ -524,8 +524,9 @@ def synthetic_tf_snapshot(seed=0, resolution=1024, fmap_base=8192, fmap_max=512,
         if use_noise:
             syn[f"{scope}/Noise/weight"] = normal(c_out, scale=0.3)
         syn[f"{scope}/bias"] = normal(c_out, scale=0.3)
-        syn[f"{scope}/StyleMod/weight"] = normal(latent, 2 * c_out)
-        syn[f"{scope}/StyleMod/bias"] = normal(2 * c_out, scale=0.3)
+        if g_kw.get("use_styles", True):
+            syn[f"{scope}/StyleMod/weight"] = normal(latent, 2 * c_out)
+            syn[f"{scope}/StyleMod/bias"] = normal(2 * c_out, scale=0.3)
 
     layer("4x4/" + ("Const" if g_kw.get("const_input_layer", True) else "Dense"), None, n(1),
           first=True)

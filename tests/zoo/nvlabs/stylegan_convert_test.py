@@ -333,6 +333,8 @@ def reference_generator(rec, kw, z, psi=1.0, cutoff=8):
         if kw["use_instance_norm"]:
             x = x - x.mean(axis=(2, 3), keepdims=True)
             x = x / np.sqrt(np.mean(x**2, axis=(2, 3), keepdims=True) + 1e-8)
+        if not kw.get("use_styles", True):
+            return x
         style = ws[:, i] @ scaled(s[f"{scope}/StyleMod/weight"], 1.0) + s[f"{scope}/StyleMod/bias"]
         c = x.shape[1]
         return x * (style[:, :c, None, None] + 1) + style[:, c:, None, None]
@@ -430,16 +432,27 @@ def test_converted_128px_network_matches_the_float64_reference(synthetic_128):
     assert max_abs(logits, expected) < TOLERANCE * max(1.0, np.abs(expected).max() / 10)
 
 
-def test_flipped_switches_match_the_float64_reference():
-    g_extra = {"use_pixel_norm": True, "const_input_layer": False, "nonlinearity": "relu",
-               "use_noise": False, "blur_filter": None, "fused_scale": True,
-               "truncation_cutoff": 2}
-    d_extra = {"nonlinearity": "relu", "fused_scale": True, "blur_filter": [1, 2, 3, 1],
-               "mbstd_group_size": 0}
-    snapshot, g_kw, d_kw = synthetic_tf_snapshot(4, 8, 64, 16, 8, g_extra, d_extra, mapping_fmaps=12)
+SWITCHES = {
+    "flipped": ({"use_pixel_norm": True, "const_input_layer": False, "nonlinearity": "relu",
+                 "use_noise": False, "blur_filter": None, "fused_scale": True,
+                 "truncation_cutoff": 2},
+                {"nonlinearity": "relu", "fused_scale": True, "blur_filter": [1, 2, 3, 1],
+                 "mbstd_group_size": 0}),
+    "no_styles": ({"use_styles": False, "use_instance_norm": False, "const_input_layer": False,
+                   "truncation_cutoff": 2}, {"mbstd_group_size": 3}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SWITCHES))
+def test_flipped_switches_match_the_float64_reference(case):
+    g_extra, d_extra = SWITCHES[case]
+    snapshot, g_kw, d_kw = synthetic_tf_snapshot(4, 8, 64, 16, 8, g_extra, d_extra,
+                                                 mapping_fmaps=12)
     gan = convert_stylegan(snapshot)
-    assert gan.truncation_cutoff == 2 and not gan.inference_generator.synthesis.noise_shapes
-    assert gan.mapping_hidden_dim == 12
+    assert gan.truncation_cutoff == 2 and gan.mapping_hidden_dim == 12
+    syn = gan.inference_generator.synthesis
+    assert gan.num_ws == (4 if syn.use_styles else 1)  # 2 style layers per resolution
+    assert bool(syn.noise_shapes) == g_kw.get("use_noise", True)
     z = np.random.default_rng(5).standard_normal((3, 8)).astype(np.float32)
     ref = reference_generator(snapshot["Gs"], g_kw, z, psi=0.5, cutoff=2)
     got = gan.inference_generator(tf.constant(z), truncation_psi=0.5).numpy()
