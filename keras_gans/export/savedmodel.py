@@ -178,10 +178,13 @@ def export_metadata(model):
     """What `assets.extra/keras_gans.json` records about a model (plain JSON)."""
     meta = {"format": 1, "class_name": type(model).__name__,
             "family": getattr(model, "family", None)}
-    for key in ("latent_dim", "num_classes", "w_dim", "num_domains"):
+    for key in ("latent_dim", "num_classes", "w_dim", "num_domains", "resolution", "channels"):
         value = getattr(model, key, None)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             meta[key] = int(value)
+    names = getattr(model, "domain_names", None)
+    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+        meta["domain_names"] = list(names)
     extra = getattr(model, "export_metadata", None)
     if callable(extra):
         meta.update(extra())

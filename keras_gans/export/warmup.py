@@ -35,7 +35,8 @@ def _serving_apis():
 def example_inputs(specs, batch=2, seed=0, size=None):
     """Valid numpy inputs of a signature: {name: array} for its `tf.TensorSpec`s.
 
-    Floats are standard normal, except `truncation_psi` (0.7); integers are 0
+    Floats are standard normal, except `truncation_psi` (0.7) and float
+    images (rank 4: uniform in [-1, 1]); integers are 0
     (a valid label, domain, crossover or seed); uint8 (images) a seeded
     pattern. Unknown non-batch dimensions take `size` (default 32).
     """
@@ -48,6 +49,10 @@ def example_inputs(specs, batch=2, seed=0, size=None):
         dtype = spec.dtype.as_numpy_dtype
         if name == "truncation_psi":
             value = np.full(shape, 0.7, dtype)
+        elif spec.dtype.is_floating and len(shape) == 4:
+            # Float images: inside [-1, 1], or an in-graph range check fails
+            # the warmup, and with it the version's load in TF Serving.
+            value = rng.uniform(-1.0, 1.0, shape).astype(dtype)
         elif spec.dtype.is_floating:
             value = rng.standard_normal(shape).astype(dtype)
         elif dtype == np.uint8:

@@ -79,7 +79,9 @@ def test_example_inputs_are_valid_values():
              tf.TensorSpec([None], tf.float32, name="truncation_psi"),
              tf.TensorSpec([None], tf.int32, name="labels"),
              tf.TensorSpec([None, None, None, 1], tf.uint8, name="images")]
+    specs.append(tf.TensorSpec([None, 2, 2, 1], tf.float32, name="float_images"))
     values = example_inputs(specs, batch=3, size=4)
+    assert -1 <= values["float_images"].min() and values["float_images"].max() <= 1
     assert values["z"].shape == (3, 3) and values["z"].dtype == np.float32
     np.testing.assert_array_equal(values["truncation_psi"], np.float32([0.7] * 3))
     np.testing.assert_array_equal(values["labels"], [0, 0, 0])
