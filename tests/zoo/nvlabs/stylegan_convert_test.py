@@ -101,6 +101,8 @@ def test_public_api_gives_the_clipped_reference(fixture):
     assert images.shape == (8, 32, 32, 3)
     assert max_abs(images, np.clip(nhwc(ref["img_psi07_cut8"]), -1, 1)) < TOLERANCE
     np.testing.assert_allclose(gan.mapping(z), ref["dlatents_psi1"][:, 0], atol=TOLERANCE)
+    logits = gan.discriminate(nhwc(ref["img_psi07_cut8"]))
+    assert max_abs(logits, ref["d_img_psi07_cut8"]) < TOLERANCE
     # The stored noise images and strengths were converted: without noise
     # the images change.
     assert max_abs(gan.generate(z, noise_mode="none"), gan.generate(z)) > 0.01
