@@ -41,8 +41,10 @@ Example:
 (4, 1024, 1024, 3)
 """
 
+import ast
 import dataclasses
 import math
+import operator
 import os
 
 import numpy as np
@@ -212,15 +214,84 @@ def _pytorch_config(g, d, where_g, where_d):
     }
 
 
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow,
+           ast.LShift: operator.lshift}
+
+
+def _constant(node):
+    """The value of a constant expression node (numbers, strings, lists, `16 << 10`, -1).
+
+    Evaluated by walking the tree, never compiled: the source is untrusted text.
+    """
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_constant(e) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_constant(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _constant(node.left), _constant(node.right)
+        if not all(isinstance(v, (int, float)) for v in (left, right)) or \
+                (isinstance(node.op, (ast.Pow, ast.LShift)) and abs(right) > 64):
+            raise ValueError("not a small numeric constant")
+        return _BINARY[type(node.op)](left, right)
+    raise ValueError("not a constant")
+
+
+def source_defaults(record):
+    """Keyword defaults of the build function `record.class_name` in the embedded source.
+
+    TF networks are called with `static_kwargs` over their build function's
+    defaults, and those defaults live only in the source stored in the file
+    (`build_module_src`). The source is parsed (`ast.parse`), never run;
+    defaults that are not plain constants are left out. `{}` when the file
+    has no source or no such function.
+    """
+    if not record.source:
+        return {}
+    try:
+        tree = ast.parse(record.source)
+    except (SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == record.class_name:
+            args = node.args.args + node.args.kwonlyargs
+            defaults = [None] * (len(node.args.args) - len(node.args.defaults)) + \
+                list(node.args.defaults) + list(node.args.kw_defaults)
+            out = {}
+            for arg, default in zip(args, defaults):
+                if default is None:
+                    continue
+                try:
+                    out[arg.arg] = _constant(default)
+                except (ValueError, TypeError, ArithmeticError):
+                    pass
+            return out
+    return {}
+
+
+def _tf_kwargs(records):
+    """Effective kwargs of TF networks: their source defaults under their static kwargs.
+
+    Only the static kwargs are checked against the supported keys (a default
+    the converter does not know of is the official behaviour of that version).
+    """
+    defaults, static = {}, {}
+    for record in records:
+        defaults.update(source_defaults(record))
+        static.update(record.kwargs)
+    return {**{k: v for k, v in defaults.items() if k not in static}, **static}, static
+
+
 def _tf_config(gs, d, where_g, where_d):
     """StyleGAN2 constructor arguments from TF G_main / D_stylegan2 static kwargs."""
-    kw = {}
-    for record in (gs, gs.components.get("mapping"), gs.components.get("synthesis")):
-        if record is None:
-            raise ConversionError(f"{where_g}: a TF StyleGAN2 G needs 'mapping' and 'synthesis' "
-                                  f"components; got {sorted(gs.components)}.")
-        kw.update(record.kwargs)
-    _check_keys(kw, TF_G_KEYS, where_g)
+    records = (gs, gs.components.get("mapping"), gs.components.get("synthesis"))
+    if any(record is None for record in records):
+        raise ConversionError(f"{where_g}: a TF StyleGAN2 G needs 'mapping' and 'synthesis' "
+                              f"components; got {sorted(gs.components)}.")
+    kw, static = _tf_kwargs(records)
+    _check_keys(static, TF_G_KEYS, where_g)
     mapping_cls = gs.components["mapping"].class_name
     synthesis_cls = gs.components["synthesis"].class_name
     _require(mapping_cls == "G_mapping", where_g, "mapping", mapping_cls, "'G_mapping'")
@@ -243,8 +314,8 @@ def _tf_config(gs, d, where_g, where_d):
     psi = kw.get("truncation_psi", 0.5)
     cutoff = kw.get("truncation_cutoff", None)
 
-    dkw = dict(d.kwargs)
-    _check_keys(dkw, TF_D_KEYS, where_d)
+    dkw, d_static = _tf_kwargs([d])
+    _check_keys(d_static, TF_D_KEYS, where_d)
     _require(d.class_name == "D_stylegan2", where_d, "build_func_name", d.class_name,
              "'D_stylegan2'")
     for key, value in (("resolution", kw.get("resolution", 1024)),

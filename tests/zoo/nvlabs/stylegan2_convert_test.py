@@ -340,3 +340,22 @@ def test_other_official_architectures_convert_every_tensor(g_arch, d_arch):
                                       t["synthesis.b16.skip.weight"][:, :, 0, 0].T)
     images = gan.generate(gan.latents(4, seed=0))
     assert images.shape == (4, 16, 16, 3) and np.isfinite(gan.discriminate(images)).all()
+
+
+def test_tf_defaults_are_read_from_the_embedded_source_without_running_it(tf_case, tmp_path):
+    import re
+
+    snap = tf_case[0]
+    source = snap["Gs"].source
+    official = re.compile(r"truncation_psi(\s*)=(\s*)0\.5,")
+    assert len(official.findall(source)) == 1
+
+    def with_default(text):
+        return dict(snap, Gs=dataclasses.replace(snap["Gs"], source=official.sub(
+            "truncation_psi = " + text + ",", source)))
+
+    assert stylegan2_config(with_default("0.25"))["truncation_psi"] == 0.25
+    sentinel = tmp_path / "ran"
+    hostile = with_default(f"__import__('os').system('touch {sentinel}')")
+    # Not a constant: ignored (G_main's documented default applies), never evaluated.
+    assert stylegan2_config(hostile)["truncation_psi"] == 0.5 and not sentinel.exists()
