@@ -58,15 +58,16 @@ def write_big_snapshot(path, megabytes):
 
     rng = np.random.default_rng(0)
     per_tensor = 512 * 512 * 9 * 4
-    count = max(3, int(megabytes * 2 ** 20 // per_tensor) // 3 * 3)
+    count = max(3, int(megabytes * 2**20 // per_tensor) // 3 * 3)
     networks = {}
     for index, key in enumerate(("G", "D", "G_ema")):
         params = {}
         for i in range(count // 3):
             weight = rng.standard_normal((512, 512, 3, 3), dtype=np.float32)
             params[f"w{i}"] = synthetic.torch_tensor(weight, channels_last=bool(i % 2))
-        networks[key] = synthetic.persistent_module("Generator" if key != "D" else "Discriminator",
-                                                    {"z_dim": 512}, parameters=params)
+        networks[key] = synthetic.persistent_module(
+            "Generator" if key != "D" else "Discriminator", {"z_dim": 512}, parameters=params
+        )
     networks.update(augment_pipe=None, training_set_kwargs={"resolution": 1024})
     with open(path, "wb") as f:
         f.write(synthetic.dumps(networks, 3))
@@ -80,7 +81,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the synthetic file")
     args = parser.parse_args()
 
-    files = [os.path.join(args.fixtures, f) for f in ("sg2ada_A.pkl", "stylegan2_small.pkl", "stylegan1_small.pkl")]
+    files = [
+        os.path.join(args.fixtures, f)
+        for f in ("sg2ada_A.pkl", "stylegan2_small.pkl", "stylegan1_small.pkl")
+    ]
     files = [f for f in files if os.path.isfile(f)]
     tmp = tempfile.mkdtemp(prefix="nvlabs_bench_")
     big = os.path.join(tmp, "synthetic_big.pkl")
@@ -91,13 +95,21 @@ def main():
     print("|---|---|---|---|---|---|")
     try:
         for path in files:
-            out = subprocess.run([sys.executable, "-c", _CHILD, path, str(args.repeats)], check=True,
-                                 capture_output=True, text=True, cwd=ROOT).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", _CHILD, path, str(args.repeats)],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            ).stdout
             row = json.loads(out.strip().splitlines()[-1])
-            size = os.path.getsize(path) / 2 ** 20
+            size = os.path.getsize(path) / 2**20
             growth = row["peak_growth_kb"] / 1024
-            print(f"| {os.path.basename(path)} | {size:.1f} | {row['best_s']:.3f} | {size / row['best_s']:.0f} "
-                  f"| {growth:.0f} | {growth / size:.2f} |")
+            print(
+                f"| {os.path.basename(path)} | {size:.1f} | {row['best_s']:.3f} | "
+                f"{size / row['best_s']:.0f} "
+                f"| {growth:.0f} | {growth / size:.2f} |"
+            )
     finally:
         if not args.keep and os.path.exists(big):
             os.remove(big)

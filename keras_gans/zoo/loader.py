@@ -47,7 +47,9 @@ def resolve_file(name, row, filename):
 
 def _is_pickle_path(name):
     name = os.fspath(name) if isinstance(name, os.PathLike) else name
-    return isinstance(name, str) and (name.endswith(".pkl") or (os.path.isfile(name) and os.sep in name))
+    if not isinstance(name, str):
+        return False
+    return name.endswith(".pkl") or (os.sep in name and os.path.isfile(name))
 
 
 def load(name, compile=True, verify=True, source=None, which="G_ema"):
@@ -98,7 +100,8 @@ def load(name, compile=True, verify=True, source=None, which="G_ema"):
 
     if _is_pickle_path(name):
         if source is not None:
-            raise ValueError(f"source={source!r} is for official preset names; {name!r} is already a path")
+            raise ValueError(f"source={source!r} is for official preset names; {name!r} is "
+                             "already a path")
         from keras_gans.zoo.nvlabs.fetch import load_pickle
 
         return load_pickle(name, which=which)

@@ -65,7 +65,7 @@ def read_table(directory=None):
 
 
 def list_presets(include_unavailable=False, include_official=False):
-    """Names of the shipped presets (optionally also the announced ones and NVIDIA's official ones)."""
+    """Names of the shipped presets (optionally also the announced and NVIDIA's official ones)."""
     names = set(read_table())
     if include_unavailable:
         names |= set(UNAVAILABLE)

@@ -44,8 +44,10 @@ CONVERTERS = {
 }
 
 # The generator each format samples from, by the names `which` accepts.
-_SAMPLED = {"pytorch": {None: "G_ema", "G_ema": "G_ema", "Gs": "G_ema", "G": "G"},
-            "tf": {None: "Gs", "G_ema": "Gs", "Gs": "Gs", "G": "G"}}
+_SAMPLED = {
+    "pytorch": {None: "G_ema", "G_ema": "G_ema", "Gs": "G_ema", "G": "G"},
+    "tf": {None: "Gs", "G_ema": "Gs", "Gs": "Gs", "G": "G"},
+}
 
 
 class UnsupportedNetworkError(NVLabsFormatError):
@@ -57,18 +59,24 @@ def _as_snapshot(snapshot_or_path):
         return snapshot_or_path
     if isinstance(snapshot_or_path, (str, os.PathLike)):
         return read_snapshot(snapshot_or_path)
-    raise TypeError(f"expected a read_snapshot() dict or the path of a .pkl file, "
-                    f"got {type(snapshot_or_path).__name__}")
+    raise TypeError(
+        f"expected a read_snapshot() dict or the path of a .pkl file, "
+        f"got {type(snapshot_or_path).__name__}"
+    )
 
 
 def sampled_network(snapshot, which="G_ema"):
     """Key of the generator `which` names in this snapshot ("G_ema"/"Gs" -> the averaged one)."""
     names = _SAMPLED.get(snapshot.get("format"))
     if names is None:
-        raise NVLabsFormatError(f"snapshot format {snapshot.get('format')!r} is not 'pytorch' or 'tf'")
+        raise NVLabsFormatError(
+            f"snapshot format {snapshot.get('format')!r} is not 'pytorch' or 'tf'"
+        )
     if which not in names:
-        raise ValueError(f"which={which!r} is not one of 'G_ema' (the averaged generator, 'Gs' in TF "
-                         "files) or 'G' (the training generator)")
+        raise ValueError(
+            f"which={which!r} is not one of 'G_ema' (the averaged generator, 'Gs' in TF "
+            "files) or 'G' (the training generator)"
+        )
     return names[which]
 
 
@@ -81,14 +89,18 @@ def converter_for(snapshot, which="G_ema"):
     fmt = snapshot["format"]
     record = snapshot[sampled_network(snapshot, which)]
     key = (fmt, record.class_name.rsplit(".", 1)[-1])
-    if key == ("pytorch", "Generator") and "b4" not in getattr(record.modules.get("synthesis"), "modules", {}):
+    if key == ("pytorch", "Generator") and "b4" not in getattr(
+        record.modules.get("synthesis"), "modules", {}
+    ):
         key = ("pytorch", "Generator (not StyleGAN2: no synthesis.b4 block, e.g. StyleGAN3)")
     if key not in CONVERTERS:
         supported = ", ".join(f"{f} {c}" for f, c in CONVERTERS)
         raise UnsupportedNetworkError(
             f"no converter for a {key[0]} network of class {key[1]!r}; supported: {supported} "
-            "(StyleGAN2 networks of stylegan2-ada-pytorch / stylegan3, TF StyleGAN2 / StyleGAN2-ADA, "
-            "TF StyleGAN v1)")
+            "(StyleGAN2 networks of stylegan2-ada-pytorch / stylegan3, TF StyleGAN2 / "
+            "StyleGAN2-ADA, "
+            "TF StyleGAN v1)"
+        )
     return CONVERTERS[key]
 
 
@@ -119,8 +131,13 @@ def convert(snapshot_or_path, which="G_ema", **kwargs):
 
 
 # Source files a converted model depends on besides its converter module.
-_MODEL_MODULES = ("keras_gans.zoo.nvlabs.reader", "keras_gans.models.stylegan", "keras_gans.models.stylegan2",
-                  "keras_gans.models.karras_common", "keras_gans.layers.modulated")
+_MODEL_MODULES = (
+    "keras_gans.zoo.nvlabs.reader",
+    "keras_gans.models.stylegan",
+    "keras_gans.models.stylegan2",
+    "keras_gans.models.karras_common",
+    "keras_gans.layers.modulated",
+)
 
 
 def module_fingerprint(module_name):
@@ -145,9 +162,13 @@ def describe(snapshot):
     out = {"format": snapshot["format"], "networks": {}}
     for key, record in snapshot.items():
         if isinstance(record, NetworkRecord):
-            out["networks"][key] = {"class_name": record.class_name, "kwargs": _jsonable(record.kwargs),
-                                    "version": record.version, "source_sha256": record.source_sha256,
-                                    "num_tensors": len(record.tensors)}
+            out["networks"][key] = {
+                "class_name": record.class_name,
+                "kwargs": _jsonable(record.kwargs),
+                "version": record.version,
+                "source_sha256": record.source_sha256,
+                "num_tensors": len(record.tensors),
+            }
     return out
 
 
@@ -200,11 +221,17 @@ def convert_to_preset(path, out_dir, which="G_ema", licence=None):
     gan.save(partial)
     os.replace(partial, target)  # a reader never sees half a model
     info = describe(snapshot)
-    info.update(source_file=os.path.abspath(path), source_sha256=sha256_of(path),
-                sampled_network=sampled_network(snapshot, which),
-                family=type(gan).__name__,
-                licence=licence or ("NVIDIA's released networks are licensed for non-commercial use only "
-                                    "(research or evaluation); check the licence of the source file"))
+    info.update(
+        source_file=os.path.abspath(path),
+        source_sha256=sha256_of(path),
+        sampled_network=sampled_network(snapshot, which),
+        family=type(gan).__name__,
+        licence=licence
+        or (
+            "NVIDIA's released networks are licensed for non-commercial use only "
+            "(research or evaluation); check the licence of the source file"
+        ),
+    )
     _write_text(os.path.join(out_dir, "nvlabs.json"), json.dumps(info, indent=1, sort_keys=True))
     _write_text(os.path.join(out_dir, "README.md"), _card(info))
     return out_dir
@@ -212,15 +239,24 @@ def convert_to_preset(path, out_dir, which="G_ema", licence=None):
 
 def _card(info):
     sampled = info["networks"][info["sampled_network"]]
-    lines = [f"# {os.path.basename(info['source_file'])} converted to Keras", "",
-             f"- Family: `{info['family']}` (sampling generator: `{info['sampled_network']}`, "
-             f"class `{sampled['class_name']}`)",
-             f"- Source: `{info['source_file']}` (sha256 `{info['source_sha256']}`), {info['format']} pickle, "
-             "read by `keras_gans.zoo.nvlabs.reader` without executing anything in it",
-             f"- Licence: {info['licence']}", "",
-             "```python", "import keras", "import keras_gans.models  # registers the classes",
-             "gan = keras.saving.load_model('model.keras')",
-             "images = gan.generate(gan.latents(4), truncation_psi=0.7)", "```", ""]
+    lines = [
+        f"# {os.path.basename(info['source_file'])} converted to Keras",
+        "",
+        f"- Family: `{info['family']}` (sampling generator: `{info['sampled_network']}`, "
+        f"class `{sampled['class_name']}`)",
+        f"- Source: `{info['source_file']}` (sha256 `{info['source_sha256']}`), {info['format']} "
+        "pickle, "
+        "read by `keras_gans.zoo.nvlabs.reader` without executing anything in it",
+        f"- Licence: {info['licence']}",
+        "",
+        "```python",
+        "import keras",
+        "import keras_gans.models  # registers the classes",
+        "gan = keras.saving.load_model('model.keras')",
+        "images = gan.generate(gan.latents(4), truncation_psi=0.7)",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -58,15 +58,19 @@ def cache_dir():
 def _row(name):
     row = official_preset(name)
     if row is None:
-        raise ValueError(f"{name!r} is not an official NVIDIA preset; list them with "
-                         "keras_gans.zoo.list_presets(include_official=True)")
+        raise ValueError(
+            f"{name!r} is not an official NVIDIA preset; list them with "
+            "keras_gans.zoo.list_presets(include_official=True)"
+        )
     row["name"] = name
     return row
 
 
 def _by_hand(row, path):
-    return (f"download {row['url']} yourself (e.g. `curl -L -o {path} '{row['url']}'`) and place it at "
-            f"{path}, or pass zoo.load({row['name']!r}, source='path/to/{row['filename']}')")
+    return (
+        f"download {row['url']} yourself (e.g. `curl -L -o {path} '{row['url']}'`) and place it at "
+        f"{path}, or pass zoo.load({row['name']!r}, source='path/to/{row['filename']}')"
+    )
 
 
 def _first_line(error):
@@ -83,8 +87,10 @@ def read_pins(directory=None):
         with open(path, encoding="utf-8") as f:
             pins = json.load(f)
     except (OSError, ValueError) as e:
-        raise PinMismatchError(f"Cannot read the sha256 pins {path} ({_first_line(e)}); fix or delete the "
-                               "file (deleting it re-pins every file on its next use)") from None
+        raise PinMismatchError(
+            f"Cannot read the sha256 pins {path} ({_first_line(e)}); fix or delete the "
+            "file (deleting it re-pins every file on its next use)"
+        ) from None
     if not isinstance(pins, dict):
         raise PinMismatchError(f"{path} is not a JSON object of pins; fix or delete it")
     return pins
@@ -116,9 +122,11 @@ def pin_status(name, path, directory=None):
         pins_path = os.path.join(directory, PINS_FILE)
         raise PinMismatchError(
             f"Refusing {path} for {name!r}: its sha256 is {actual} but {pins_path} pinned "
-            f"{pin.get('sha256')} at its first use ({pin.get('pinned_at')}); the file changed or was "
+            f"{pin.get('sha256')} at its first use ({pin.get('pinned_at')}); the file changed or "
+            "was "
             f"replaced. Delete {path} to download it again, or remove the {name!r} entry from "
-            f"{pins_path} if you trust the new file")
+            f"{pins_path} if you trust the new file"
+        )
     return actual, True
 
 
@@ -126,12 +134,18 @@ def record_pin(name, path, sha256, directory=None, log=None):
     """Stores `sha256` as `name`'s pin and prints it (trust on first use)."""
     directory = directory or cache_dir()
     pins = read_pins(directory)
-    pins[name] = {"sha256": sha256, "file": os.path.abspath(path), "size_bytes": os.path.getsize(path),
-                  "pinned_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    pins[name] = {
+        "sha256": sha256,
+        "file": os.path.abspath(path),
+        "size_bytes": os.path.getsize(path),
+        "pinned_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
     _write_pins(pins, directory)
-    (log or _stderr)(f"keras_gans: pinned sha256 {sha256} for {name!r} ({path}, {os.path.getsize(path)} "
-                     f"bytes) in {os.path.join(directory, PINS_FILE)}; later files must match "
-                     "(trust on first use: NVIDIA publishes no checksums)")
+    (log or _stderr)(
+        f"keras_gans: pinned sha256 {sha256} for {name!r} ({path}, {os.path.getsize(path)} "
+        f"bytes) in {os.path.join(directory, PINS_FILE)}; later files must match "
+        "(trust on first use: NVIDIA publishes no checksums)"
+    )
 
 
 def check_pin(name, path, directory=None, log=None):
@@ -178,7 +192,8 @@ def fetch_official(name, source=None, download=None, log=None, pin=True):
         source = os.fspath(source)
         if not os.path.isfile(source):
             raise OfficialWeightsUnavailableError(
-                f"Preset {name!r}: source={source!r} is no file; {_by_hand(row, cached)}")
+                f"Preset {name!r}: source={source!r} is no file; {_by_hand(row, cached)}"
+            )
         path = source
     elif os.path.isfile(cached):
         path = cached
@@ -193,7 +208,9 @@ def fetch_official(name, source=None, download=None, log=None, pin=True):
         # download never sits at the cache path looking like the real file.
         partial_name = f"{row['filename']}.{os.getpid()}.download"
         try:
-            fetched = download(fname=partial_name, origin=row["url"], cache_dir=directory, cache_subdir="")
+            fetched = download(
+                fname=partial_name, origin=row["url"], cache_dir=directory, cache_subdir=""
+            )
             if not os.path.isfile(fetched):
                 raise FileNotFoundError(f"the download left no file at {fetched}")
             os.replace(fetched, cached)
@@ -204,8 +221,10 @@ def fetch_official(name, source=None, download=None, log=None, pin=True):
             if isinstance(e, KeyboardInterrupt):
                 raise
             raise OfficialWeightsUnavailableError(
-                f"Preset {name!r} is not available offline: downloading the NVIDIA pickle from {row['url']} "
-                f"to {cached} failed ({_first_line(e)}){note}; {_by_hand(row, cached)}") from None
+                f"Preset {name!r} is not available offline: downloading the NVIDIA pickle from "
+                f"{row['url']} "
+                f"to {cached} failed ({_first_line(e)}){note}; {_by_hand(row, cached)}"
+            ) from None
         path = cached
     sha, pinned = pin_status(name, path, directory)
     if pin and not pinned:
@@ -240,19 +259,26 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
     if entry is not None:
         module_name = entry["converter"]
         fingerprint = nvlabs.module_fingerprint(module_name)
-        target = os.path.join(directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}",
-                              "model.keras")
+        target = os.path.join(
+            directory,
+            f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}",
+            "model.keras",
+        )
         cached = _load_cached(target, log)
         if cached is not None:
             return cached
     snapshot = nvlabs.read_snapshot(path)
     module_name, _ = nvlabs.converter_for(snapshot, which)
     fingerprint = nvlabs.module_fingerprint(module_name)
-    folder = os.path.join(directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}")
+    folder = os.path.join(
+        directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}"
+    )
     target = os.path.join(folder, "model.keras")
     gan = _load_cached(target, log)
     if gan is None:
-        (log or _stderr)(f"keras_gans: converting {path} once; the Keras model is cached in {folder}")
+        (log or _stderr)(
+            f"keras_gans: converting {path} once; the Keras model is cached in {folder}"
+        )
         gan = nvlabs.convert(snapshot, which=which)
         os.makedirs(folder, exist_ok=True)
         partial = os.path.join(folder, f"model.{os.getpid()}.partial.keras")
@@ -268,7 +294,7 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
 
 
 def _load_cached(target, log):
-    """The cached converted model, or None (also when the cache file is unreadable: it is rebuilt)."""
+    """The cached converted model, or None (also when the cache file is unreadable: rebuilt)."""
     import keras
 
     if not os.path.isfile(target):
@@ -276,8 +302,10 @@ def _load_cached(target, log):
     try:
         return keras.saving.load_model(target)
     except Exception as e:  # noqa: BLE001 - a damaged cache entry is rebuilt from the pickle
-        (log or _stderr)(f"keras_gans: the cached conversion {target} is unreadable ({_first_line(e)}); "
-                         "converting again")
+        (log or _stderr)(
+            f"keras_gans: the cached conversion {target} is unreadable ({_first_line(e)}); "
+            "converting again"
+        )
         os.remove(target)
         return None
 
@@ -300,12 +328,14 @@ def load_official(name, source=None, which="G_ema", download=None, log=None):
 
 
 def load_pickle(path, which="G_ema", log=None):
-    """`zoo.load("path/to/snapshot.pkl")`: any NVIDIA snapshot, converted once and cached by sha256."""
+    """`zoo.load("path/to/snapshot.pkl")`: any NVIDIA snapshot, converted once, cached by sha256."""
     from keras_gans.utils.files import sha256_of
 
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"No NVIDIA snapshot at {path}: pass the path of a .pkl file "
-                                "(or an official preset name: keras_gans.zoo.list_presets(include_official=True))")
+        raise FileNotFoundError(
+            f"No NVIDIA snapshot at {path}: pass the path of a .pkl file "
+            "(or an official preset name: keras_gans.zoo.list_presets(include_official=True))"
+        )
     label = os.path.splitext(os.path.basename(path))[0] or "snapshot"
     return load_converted(path, sha256_of(path), label, which=which, log=log)

@@ -52,7 +52,7 @@ __all__ = [
 
 
 class NVLabsFormatError(ValueError):
-    """A file that is not a readable NVIDIA StyleGAN snapshot (truncated, corrupt, or no network)."""
+    """A file that is not a readable NVIDIA StyleGAN snapshot (truncated, corrupt, no network)."""
 
 
 class UnsafePickleError(NVLabsFormatError):
@@ -109,9 +109,11 @@ class NetworkRecord:
     persistence_version: int | None = None
 
     def __repr__(self):
-        return (f"NetworkRecord(name={self.name!r}, class_name={self.class_name!r}, "
-                f"{len(self.tensors)} tensors, components={list(self.components)}, "
-                f"version={self.version})")
+        return (
+            f"NetworkRecord(name={self.name!r}, class_name={self.class_name!r}, "
+            f"{len(self.tensors)} tensors, components={list(self.components)}, "
+            f"version={self.version})"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -130,8 +132,10 @@ class _PickledDtype:
 
     def __init__(self, name, align=False, copy=False):
         if not isinstance(name, str):
-            raise NVLabsFormatError(f"numpy.dtype called with {type(name).__name__} {name!r}; "
-                                    "expected a dtype string such as 'f4'")
+            raise NVLabsFormatError(
+                f"numpy.dtype called with {type(name).__name__} {name!r}; "
+                "expected a dtype string such as 'f4'"
+            )
         try:
             dtype = np.dtype(name)
         except TypeError as e:
@@ -139,17 +143,22 @@ class _PickledDtype:
         if dtype.kind not in self._KINDS or dtype.fields is not None or dtype.subdtype is not None:
             raise UnsafePickleError(
                 f"refusing numpy dtype {name!r} (kind {dtype.kind!r}): only bool, integer, float "
-                "and complex arrays are read; object and structured dtypes could hold Python objects")
+                "and complex arrays are read; object and structured dtypes could hold Python "
+                "objects"
+            )
         self.dtype = dtype
 
     def __setstate__(self, state):
-        # numpy's dtype state: (version, byteorder, subdescr, names, fields, elsize, alignment, flags).
+        # numpy's dtype state:
+        # (version, byteorder, subdescr, names, fields, elsize, alignment, flags).
         if not isinstance(state, tuple) or len(state) < 5:
             raise NVLabsFormatError(f"numpy dtype state {state!r} is not numpy's dtype state tuple")
         byteorder, subdescr, names, fields = state[1:5]
         if subdescr is not None or names is not None or fields is not None:
-            raise UnsafePickleError(f"refusing a structured numpy dtype (names {names!r}); "
-                                    "network files hold plain numeric arrays only")
+            raise UnsafePickleError(
+                f"refusing a structured numpy dtype (names {names!r}); "
+                "network files hold plain numeric arrays only"
+            )
         if byteorder == ">":
             self.dtype = self.dtype.newbyteorder(">")
         elif byteorder not in ("<", "|", "="):
@@ -168,8 +177,10 @@ def _numpy_scalar(dtype, data=None):
     if isinstance(data, str):  # protocol 2 written by Python 2 stores the bytes as latin-1 text
         data = data.encode("latin-1")
     if not isinstance(data, (bytes, bytearray)) or len(data) != dtype.itemsize:
-        raise NVLabsFormatError(f"numpy scalar of dtype {dtype} needs {dtype.itemsize} bytes, "
-                                f"the file holds {len(data) if hasattr(data, '__len__') else data!r}")
+        raise NVLabsFormatError(
+            f"numpy scalar of dtype {dtype} needs {dtype.itemsize} bytes, "
+            f"the file holds {len(data) if hasattr(data, '__len__') else data!r}"
+        )
     return np.frombuffer(bytes(data), dtype=dtype)[0].astype(dtype.newbyteorder("="))
 
 
@@ -190,28 +201,41 @@ class _PickledArray:
 
     def __init__(self, cls, shape=None, typecode=None):
         if cls is not _NdarrayClass:
-            raise UnsafePickleError("numpy _reconstruct called with a class other than numpy.ndarray")
+            raise UnsafePickleError(
+                "numpy _reconstruct called with a class other than numpy.ndarray"
+            )
         self.array = None
 
     def __setstate__(self, state):
         # ndarray state: (version, shape, dtype, is_fortran, rawdata) or without version.
         if not isinstance(state, tuple) or len(state) not in (4, 5):
-            raise NVLabsFormatError("numpy array state is not numpy's (version, shape, dtype, fortran, data)")
+            raise NVLabsFormatError(
+                "numpy array state is not numpy's (version, shape, dtype, fortran, data)"
+            )
         shape, dtype, is_fortran, raw = state[-4:]
         dtype = _as_dtype(dtype)
-        if (not isinstance(shape, tuple)
-                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
-            raise NVLabsFormatError(f"numpy array shape {shape!r} is not a tuple of non-negative ints")
+        if not isinstance(shape, tuple) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
+            raise NVLabsFormatError(
+                f"numpy array shape {shape!r} is not a tuple of non-negative ints"
+            )
         if isinstance(raw, str):  # protocol 2 text of the raw bytes
             raw = raw.encode("latin-1")
         if not isinstance(raw, (bytes, bytearray)):
-            raise UnsafePickleError(f"refusing a numpy array whose data is a {type(raw).__name__} "
-                                    "(object arrays hold Python objects, not numbers)")
+            raise UnsafePickleError(
+                f"refusing a numpy array whose data is a {type(raw).__name__} "
+                "(object arrays hold Python objects, not numbers)"
+            )
         count = math.prod(shape)
         if count * dtype.itemsize != len(raw):
-            raise NVLabsFormatError(f"numpy array of shape {shape} and dtype {dtype} needs "
-                                    f"{count * dtype.itemsize} bytes, the file holds {len(raw)}")
-        array = np.frombuffer(raw, dtype=dtype, count=count).reshape(shape, order="F" if is_fortran else "C")
+            raise NVLabsFormatError(
+                f"numpy array of shape {shape} and dtype {dtype} needs "
+                f"{count * dtype.itemsize} bytes, the file holds {len(raw)}"
+            )
+        array = np.frombuffer(raw, dtype=dtype, count=count).reshape(
+            shape, order="F" if is_fortran else "C"
+        )
         self.array = _c_order(array.astype(dtype.newbyteorder("="), copy=False))
 
 
@@ -220,7 +244,9 @@ class _EasyDict(dict):
 
     def __setstate__(self, state):
         if state:
-            raise NVLabsFormatError("an EasyDict with instance attributes is not what dnnlib writes")
+            raise NVLabsFormatError(
+                "an EasyDict with instance attributes is not what dnnlib writes"
+            )
 
 
 class _PersistentObject:
@@ -228,7 +254,9 @@ class _PersistentObject:
 
     def __init__(self, meta):
         if not isinstance(meta, dict) or meta.get("type") != "class":
-            raise NVLabsFormatError("torch_utils.persistence metadata is not a dict with type 'class'")
+            raise NVLabsFormatError(
+                "torch_utils.persistence metadata is not a dict with type 'class'"
+            )
         for key in ("class_name", "state"):
             if key not in meta:
                 raise NVLabsFormatError(f"torch_utils.persistence metadata lacks {key!r}")
@@ -303,18 +331,26 @@ class _StorageUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if module == "torch" and name in _STORAGE_DTYPES:
             return _StorageType(name)
-        raise UnsafePickleError(f"refusing global {module}.{name} inside a torch storage blob "
-                                "(only torch.<dtype>Storage classes may appear there)")
+        raise UnsafePickleError(
+            f"refusing global {module}.{name} inside a torch storage blob "
+            "(only torch.<dtype>Storage classes may appear there)"
+        )
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] == "storage"):
-            raise NVLabsFormatError(f"torch storage persistent id {pid!r} is not "
-                                    "('storage', type, key, location, numel, view)")
+            raise NVLabsFormatError(
+                f"torch storage persistent id {pid!r} is not "
+                "('storage', type, key, location, numel, view)"
+            )
         _, storage_type, key, location, numel, view = pid
         if not isinstance(storage_type, _StorageType):
-            raise NVLabsFormatError(f"torch storage persistent id names {storage_type!r}, not a storage class")
+            raise NVLabsFormatError(
+                f"torch storage persistent id names {storage_type!r}, not a storage class"
+            )
         if not isinstance(key, str) or not isinstance(numel, int) or numel < 0:
-            raise NVLabsFormatError(f"torch storage persistent id {pid!r} has a bad key or element count")
+            raise NVLabsFormatError(
+                f"torch storage persistent id {pid!r} has a bad key or element count"
+            )
         if view is not None:
             raise NVLabsFormatError("torch storage views inside a storage blob are not supported")
         if key in self.storages and self.storages[key][0] is not storage_type:
@@ -326,7 +362,9 @@ class _StorageUnpickler(pickle.Unpickler):
 def _load_storage_blob(blob):
     """`torch.storage._load_from_bytes(blob)`: parses one legacy torch.save stream of a storage."""
     if not isinstance(blob, (bytes, bytearray)):
-        raise NVLabsFormatError(f"torch.storage._load_from_bytes got a {type(blob).__name__}, not bytes")
+        raise NVLabsFormatError(
+            f"torch.storage._load_from_bytes got a {type(blob).__name__}, not bytes"
+        )
     stream = io.BytesIO(blob)
     header = _StorageUnpickler(stream)
     try:
@@ -336,13 +374,19 @@ def _load_storage_blob(blob):
     except (UnsafePickleError, NVLabsFormatError):
         raise
     except Exception as e:
-        raise NVLabsFormatError(f"torch storage blob header is unreadable ({type(e).__name__}: {e})") from None
+        raise NVLabsFormatError(
+            f"torch storage blob header is unreadable ({type(e).__name__}: {e})"
+        ) from None
     if magic != _LEGACY_MAGIC or protocol != _LEGACY_PROTOCOL:
-        raise NVLabsFormatError(f"torch storage blob has magic {magic!r} / protocol {protocol!r}; "
-                                f"expected the legacy torch.save header ({_LEGACY_MAGIC:#x}, {_LEGACY_PROTOCOL})")
+        raise NVLabsFormatError(
+            f"torch storage blob has magic {magic!r} / protocol {protocol!r}; "
+            f"expected the legacy torch.save header ({_LEGACY_MAGIC:#x}, {_LEGACY_PROTOCOL})"
+        )
     if not isinstance(sys_info, dict) or sys_info.get("little_endian") is not True:
-        raise NVLabsFormatError(f"torch storage blob was written on a big-endian machine or lacks sys_info "
-                                f"({sys_info!r}); only little-endian files are read")
+        raise NVLabsFormatError(
+            f"torch storage blob was written on a big-endian machine or lacks sys_info "
+            f"({sys_info!r}); only little-endian files are read"
+        )
     body = _StorageUnpickler(stream)
     try:
         key = body.load()
@@ -350,29 +394,39 @@ def _load_storage_blob(blob):
     except (UnsafePickleError, NVLabsFormatError):
         raise
     except Exception as e:
-        raise NVLabsFormatError(f"torch storage blob is unreadable ({type(e).__name__}: {e})") from None
+        raise NVLabsFormatError(
+            f"torch storage blob is unreadable ({type(e).__name__}: {e})"
+        ) from None
     if not isinstance(key, str) or key not in body.storages:
         raise NVLabsFormatError(f"torch storage blob holds {type(key).__name__}, not one storage")
     if not isinstance(keys, list) or sorted(keys) != sorted(body.storages):
-        raise NVLabsFormatError(f"torch storage blob's key list {keys!r} does not match its storages")
+        raise NVLabsFormatError(
+            f"torch storage blob's key list {keys!r} does not match its storages"
+        )
     view = memoryview(blob)
     offset = stream.tell()
     result = None
     for k in keys:
         storage_type, numel = body.storages[k]
         if offset + 8 > len(blob):
-            raise NVLabsFormatError(f"torch storage {k!r} is truncated: no element count after the header")
+            raise NVLabsFormatError(
+                f"torch storage {k!r} is truncated: no element count after the header"
+            )
         (stored_numel,) = struct.unpack_from("<q", blob, offset)
         offset += 8
         itemsize = storage_type.dtype.itemsize
         if stored_numel != numel:
-            raise NVLabsFormatError(f"torch storage {k!r} claims {numel} elements in its header "
-                                    f"but {stored_numel} before its data")
+            raise NVLabsFormatError(
+                f"torch storage {k!r} claims {numel} elements in its header "
+                f"but {stored_numel} before its data"
+            )
         nbytes = numel * itemsize
         if offset + nbytes > len(blob):
-            raise NVLabsFormatError(f"torch storage {k!r} claims {numel} {storage_type.name} elements "
-                                    f"({nbytes} bytes) but only {len(blob) - offset} bytes of data follow")
-        data = np.frombuffer(view[offset:offset + nbytes], dtype=storage_type.dtype, count=numel)
+            raise NVLabsFormatError(
+                f"torch storage {k!r} claims {numel} {storage_type.name} elements "
+                f"({nbytes} bytes) but only {len(blob) - offset} bytes of data follow"
+            )
+        data = np.frombuffer(view[offset : offset + nbytes], dtype=storage_type.dtype, count=numel)
         if storage_type.name == "BFloat16Storage":
             data = (data.astype(np.uint32) << 16).view(np.float32)
         offset += nbytes
@@ -381,15 +435,19 @@ def _load_storage_blob(blob):
     return result
 
 
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
-                       metadata=None):
+def _rebuild_tensor_v2(
+    storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None, metadata=None
+):
     """`torch._utils._rebuild_tensor_v2`: a numpy copy honouring offset, size and stride."""
     if not isinstance(storage, _Storage):
-        raise NVLabsFormatError(f"_rebuild_tensor_v2 got a {type(storage).__name__}, not a torch storage")
+        raise NVLabsFormatError(
+            f"_rebuild_tensor_v2 got a {type(storage).__name__}, not a torch storage"
+        )
 
     def ints(value, what):
-        if (not isinstance(value, tuple)
-                or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)):
+        if not isinstance(value, tuple) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+        ):
             raise NVLabsFormatError(f"tensor {what} {value!r} is not a tuple of non-negative ints")
         return value
 
@@ -397,7 +455,9 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     if len(size) != len(stride):
         raise NVLabsFormatError(f"tensor size {size} and stride {stride} have different lengths")
     if not isinstance(storage_offset, int) or storage_offset < 0:
-        raise NVLabsFormatError(f"tensor storage offset {storage_offset!r} is not a non-negative int")
+        raise NVLabsFormatError(
+            f"tensor storage offset {storage_offset!r} is not a non-negative int"
+        )
     data = storage.data
     if 0 in size:
         return np.zeros(size, dtype=data.dtype)
@@ -406,15 +466,21 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
         # Only broadcasts (stride 0) could legally do this, and network weights never are one.
         raise NVLabsFormatError(
             f"tensor of size {size} claims {numel} elements but its {storage.type_name} holds "
-            f"{data.shape[0] - storage_offset} after offset {storage_offset}")
+            f"{data.shape[0] - storage_offset} after offset {storage_offset}"
+        )
     last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
     if last >= data.shape[0]:
         raise NVLabsFormatError(
             f"tensor of size {size}, stride {stride} at offset {storage_offset} needs "
-            f"{last + 1} elements but its {storage.type_name} holds {data.shape[0]}")
+            f"{last + 1} elements but its {storage.type_name} holds {data.shape[0]}"
+        )
     itemsize = data.dtype.itemsize
     view = np.lib.stride_tricks.as_strided(
-        data[storage_offset:], shape=size, strides=tuple(s * itemsize for s in stride), writeable=False)
+        data[storage_offset:],
+        shape=size,
+        strides=tuple(s * itemsize for s in stride),
+        writeable=False,
+    )
     # A contiguous tensor stays a view of the file's bytes (no copy); others are copied to C order.
     return _c_order(view)
 
@@ -428,8 +494,9 @@ def _rebuild_parameter(data, requires_grad=True, backward_hooks=None):
 def _codecs_encode(text, encoding="utf-8"):
     """`_codecs.encode(str, 'latin1')`: how protocol 2 writes `bytes`; nothing else is allowed."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise UnsafePickleError(f"refusing _codecs.encode with encoding {encoding!r} "
-                                "(protocol-2 bytes use latin1 only)")
+        raise UnsafePickleError(
+            f"refusing _codecs.encode with encoding {encoding!r} (protocol-2 bytes use latin1 only)"
+        )
     return text.encode("latin-1")
 
 
@@ -474,13 +541,23 @@ ALLOWED_GLOBALS = {
     ("collections", "OrderedDict"): _Reconstructor(_ordered_dict, "collections.OrderedDict"),
     ("builtins", "set"): _Reconstructor(_builtins_set, "builtins.set"),
     ("_codecs", "encode"): _Reconstructor(_codecs_encode, "_codecs.encode"),
-    ("torch._utils", "_rebuild_tensor_v2"): _Reconstructor(_rebuild_tensor_v2, "torch._utils._rebuild_tensor_v2"),
-    ("torch._utils", "_rebuild_parameter"): _Reconstructor(_rebuild_parameter, "torch._utils._rebuild_parameter"),
-    ("torch.storage", "_load_from_bytes"): _Reconstructor(_load_storage_blob, "torch.storage._load_from_bytes"),
+    ("torch._utils", "_rebuild_tensor_v2"): _Reconstructor(
+        _rebuild_tensor_v2, "torch._utils._rebuild_tensor_v2"
+    ),
+    ("torch._utils", "_rebuild_parameter"): _Reconstructor(
+        _rebuild_parameter, "torch._utils._rebuild_parameter"
+    ),
+    ("torch.storage", "_load_from_bytes"): _Reconstructor(
+        _load_storage_blob, "torch.storage._load_from_bytes"
+    ),
     ("numpy", "dtype"): _PickledDtype,
     ("numpy", "ndarray"): _NdarrayClass,
-    ("numpy.core.multiarray", "scalar"): _Reconstructor(_numpy_scalar, "numpy.core.multiarray.scalar"),
-    ("numpy._core.multiarray", "scalar"): _Reconstructor(_numpy_scalar, "numpy._core.multiarray.scalar"),
+    ("numpy.core.multiarray", "scalar"): _Reconstructor(
+        _numpy_scalar, "numpy.core.multiarray.scalar"
+    ),
+    ("numpy._core.multiarray", "scalar"): _Reconstructor(
+        _numpy_scalar, "numpy._core.multiarray.scalar"
+    ),
     ("numpy.core.multiarray", "_reconstruct"): _PickledArray,
     ("numpy._core.multiarray", "_reconstruct"): _PickledArray,
 }
@@ -500,11 +577,14 @@ class _SnapshotUnpickler(pickle.Unpickler):
             raise UnsafePickleError(
                 f"refusing global {module}.{name}: NVIDIA network pickles never reference it and "
                 "loading it could run code; nothing was run (allowed globals: "
-                "keras_gans.zoo.nvlabs.reader.ALLOWED_GLOBALS)") from None
+                "keras_gans.zoo.nvlabs.reader.ALLOWED_GLOBALS)"
+            ) from None
 
     def persistent_load(self, pid):
-        raise UnsafePickleError(f"refusing persistent id {str(pid)[:80]!r} in the outer pickle "
-                                "(NVIDIA snapshots have none)")
+        raise UnsafePickleError(
+            f"refusing persistent id {str(pid)[:80]!r} in the outer pickle "
+            "(NVIDIA snapshots have none)"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -523,8 +603,10 @@ class _Budget:
     def spend(self, where):
         self.left -= 1
         if self.left < 0:
-            raise NVLabsFormatError(f"{where}: more than {_PLAIN_LIMIT} values in a network's kwargs "
-                                    "(real files hold a few dozen; forged file?)")
+            raise NVLabsFormatError(
+                f"{where}: more than {_PLAIN_LIMIT} values in a network's kwargs "
+                "(real files hold a few dozen; forged file?)"
+            )
 
 
 def _plain(value, where="value", budget=None):
@@ -547,14 +629,21 @@ def _plain(value, where="value", budget=None):
         return value
     if isinstance(value, _PickledDtype):
         return value.dtype
-    raise NVLabsFormatError(f"{where} holds a {type(value).__name__}, which no plain network kwarg is")
+    raise NVLabsFormatError(
+        f"{where} holds a {type(value).__name__}, which no plain network kwarg is"
+    )
 
 
 def _visit_once(obj, seen, where):
-    """Sub-networks form a tree in real files; a module reached twice is a forged DAG (exponential walk)."""
+    """Sub-networks form a tree in real files; a module reached twice is a forged DAG.
+
+    (Walking a DAG of shared modules would take exponential time.)
+    """
     if id(obj) in seen:
-        raise NVLabsFormatError(f"{where}: the same sub-network appears twice in one network "
-                                "(NVIDIA files never share modules; forged file?)")
+        raise NVLabsFormatError(
+            f"{where}: the same sub-network appears twice in one network "
+            "(NVIDIA files never share modules; forged file?)"
+        )
     seen.add(id(obj))
 
 
@@ -575,7 +664,9 @@ def _torch_record(obj, name, where, seen=None):
     meta = obj.meta
     state = meta["state"]
     if not isinstance(state, dict):
-        raise NVLabsFormatError(f"{where}: persistent object state is a {type(state).__name__}, not a dict")
+        raise NVLabsFormatError(
+            f"{where}: persistent object state is a {type(state).__name__}, not a dict"
+        )
     class_name = meta["class_name"]
     if not isinstance(class_name, str):
         raise NVLabsFormatError(f"{where}: persistent class name {class_name!r} is not a string")
@@ -601,7 +692,9 @@ def _torch_record(obj, name, where, seen=None):
         if child is None:
             continue
         if not isinstance(child, _PersistentObject):
-            raise NVLabsFormatError(f"{where}.{key} is a {type(child).__name__}, not a persistent network module")
+            raise NVLabsFormatError(
+                f"{where}.{key} is a {type(child).__name__}, not a persistent network module"
+            )
         record = _torch_record(child, key, f"{where}.{key}", seen)
         modules[key] = record
         tensors.update((f"{key}.{k}", v) for k, v in record.tensors.items())
@@ -613,17 +706,27 @@ def _torch_record(obj, name, where, seen=None):
         try:
             attributes[key] = _plain(value, f"{where}.{key}")
         except NVLabsFormatError:
-            continue  # not plain data (never the case in official files); the converters do not need it
+            continue  # not plain data (never in official files); converters do not need it
     args = state.get("_init_args", ())
     kwargs = state.get("_init_kwargs", {})
     if not isinstance(kwargs, dict) or not isinstance(args, (tuple, list)):
         raise NVLabsFormatError(f"{where}: constructor arguments are not a tuple and a dict")
     version = meta.get("version")
     return NetworkRecord(
-        name=name, class_name=class_name, kwargs=_plain(kwargs, f"{where} kwargs"), tensors=tensors,
-        components={}, version=None, source_sha256=sha, args=tuple(_plain(list(args), f"{where} args")),
-        attributes=attributes, modules=modules, buffer_names=tuple(buffer_names), source=source,
-        persistence_version=version if isinstance(version, int) else None)
+        name=name,
+        class_name=class_name,
+        kwargs=_plain(kwargs, f"{where} kwargs"),
+        tensors=tensors,
+        components={},
+        version=None,
+        source_sha256=sha,
+        args=tuple(_plain(list(args), f"{where} args")),
+        attributes=attributes,
+        modules=modules,
+        buffer_names=tuple(buffer_names),
+        source=source,
+        persistence_version=version if isinstance(version, int) else None,
+    )
 
 
 _TF_STATE_VERSIONS = (2, 3, 4, 5)
@@ -640,18 +743,26 @@ def _tf_record(net, where, seen=None):
             raise NVLabsFormatError(f"{where}: Network state lacks {key!r} (has {sorted(state)})")
     version = state["version"]
     if version not in _TF_STATE_VERSIONS:
-        raise NVLabsFormatError(f"{where}: Network state version {version!r} is not one of "
-                                f"{_TF_STATE_VERSIONS} (StyleGAN 3, StyleGAN2 4, StyleGAN2-ADA 5)")
+        raise NVLabsFormatError(
+            f"{where}: Network state version {version!r} is not one of "
+            f"{_TF_STATE_VERSIONS} (StyleGAN 3, StyleGAN2 4, StyleGAN2-ADA 5)"
+        )
     name, func = state["name"], state["build_func_name"]
     if not isinstance(name, str) or not isinstance(func, str):
-        raise NVLabsFormatError(f"{where}: Network name {name!r} / build_func_name {func!r} are not strings")
+        raise NVLabsFormatError(
+            f"{where}: Network name {name!r} / build_func_name {func!r} are not strings"
+        )
     tensors = {}
     variables = state["variables"]
     if not isinstance(variables, (list, tuple)):
-        raise NVLabsFormatError(f"{where}: Network variables are a {type(variables).__name__}, not a list")
+        raise NVLabsFormatError(
+            f"{where}: Network variables are a {type(variables).__name__}, not a list"
+        )
     for item in variables:
         if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
-            raise NVLabsFormatError(f"{where}: a Network variable entry is not a (name, value) pair")
+            raise NVLabsFormatError(
+                f"{where}: a Network variable entry is not a (name, value) pair"
+            )
         var_name, value = item
         if isinstance(value, _PickledArray):
             value = value.array
@@ -660,7 +771,9 @@ def _tf_record(net, where, seen=None):
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = np.asarray(value, dtype=np.float32)
         if not isinstance(value, np.ndarray):
-            raise NVLabsFormatError(f"{where}: variable {var_name!r} is a {type(value).__name__}, not an array")
+            raise NVLabsFormatError(
+                f"{where}: variable {var_name!r} is a {type(value).__name__}, not an array"
+            )
         tensors[var_name] = value
     components = {}
     raw_components = state.get("components") or {}
@@ -668,15 +781,24 @@ def _tf_record(net, where, seen=None):
         raise NVLabsFormatError(f"{where}: Network components are not a dict")
     for key, comp in raw_components.items():
         if not isinstance(comp, _TFNetwork):
-            raise NVLabsFormatError(f"{where}: component {key!r} is a {type(comp).__name__}, not a Network")
+            raise NVLabsFormatError(
+                f"{where}: component {key!r} is a {type(comp).__name__}, not a Network"
+            )
         components[key] = _tf_record(comp, f"{where}.{key}", seen)
     source, sha = _source_text(state.get("build_module_src"))
     kwargs = state["static_kwargs"]
     if not isinstance(kwargs, dict):
         raise NVLabsFormatError(f"{where}: static_kwargs is a {type(kwargs).__name__}, not a dict")
     return NetworkRecord(
-        name=name, class_name=func, kwargs=_plain(kwargs, f"{where} static_kwargs"), tensors=tensors,
-        components=components, version=version, source_sha256=sha, source=source)
+        name=name,
+        class_name=func,
+        kwargs=_plain(kwargs, f"{where} static_kwargs"),
+        tensors=tensors,
+        components=components,
+        version=version,
+        source_sha256=sha,
+        source=source,
+    )
 
 
 _TORCH_KEYS = ("G", "D", "G_ema")
@@ -687,18 +809,26 @@ def _snapshot_from(obj, label):
         snap = {"format": "pytorch"}
         for key in _TORCH_KEYS:
             if not isinstance(obj[key], _PersistentObject):
-                raise NVLabsFormatError(f"{label}: snapshot[{key!r}] is a {type(obj[key]).__name__}, "
-                                        "not a persistent network")
+                raise NVLabsFormatError(
+                    f"{label}: snapshot[{key!r}] is a {type(obj[key]).__name__}, "
+                    "not a persistent network"
+                )
             snap[key] = _torch_record(obj[key], key, key)
         pipe = obj.get("augment_pipe")
         if pipe is not None and not isinstance(pipe, _PersistentObject):
-            raise NVLabsFormatError(f"{label}: snapshot['augment_pipe'] is a {type(pipe).__name__}, "
-                                    "not a persistent module")
-        snap["augment_pipe"] = None if pipe is None else _torch_record(pipe, "augment_pipe", "augment_pipe")
+            raise NVLabsFormatError(
+                f"{label}: snapshot['augment_pipe'] is a {type(pipe).__name__}, "
+                "not a persistent module"
+            )
+        snap["augment_pipe"] = (
+            None if pipe is None else _torch_record(pipe, "augment_pipe", "augment_pipe")
+        )
         kwargs = obj.get("training_set_kwargs")
-        snap["training_set_kwargs"] = None if kwargs is None else _plain(kwargs, "training_set_kwargs")
+        snap["training_set_kwargs"] = (
+            None if kwargs is None else _plain(kwargs, "training_set_kwargs")
+        )
         return snap
-    if (isinstance(obj, tuple) and len(obj) == 3 and all(isinstance(n, _TFNetwork) for n in obj)):
+    if isinstance(obj, tuple) and len(obj) == 3 and all(isinstance(n, _TFNetwork) for n in obj):
         snap = {"format": "tf"}
         for key, net in zip(("G", "D", "Gs"), obj):
             snap[key] = _tf_record(net, key)
@@ -710,8 +840,10 @@ def _snapshot_from(obj, label):
     else:
         what = f"a {type(obj).__name__}"
     raise NVLabsFormatError(
-        f"the pickle holds {what}, not a StyleGAN snapshot: expected a stylegan2-ada-pytorch/stylegan3 "
-        "dict with G, D, G_ema or a TF (G, D, Gs) tuple of dnnlib.tflib Networks")
+        f"the pickle holds {what}, not a StyleGAN snapshot: expected a "
+        "stylegan2-ada-pytorch/stylegan3 "
+        "dict with G, D, G_ema or a TF (G, D, Gs) tuple of dnnlib.tflib Networks"
+    )
 
 
 class _BoundedReader:
@@ -730,8 +862,10 @@ class _BoundedReader:
             remaining = self._size - self._raw.tell()
             if n > remaining:
                 raise NVLabsFormatError(
-                    f"the pickle ends early: it claims {n} bytes at byte {self._raw.tell()} but only "
-                    f"{remaining} remain (truncated download or forged file); fetch the file again")
+                    f"the pickle ends early: it claims {n} bytes at byte {self._raw.tell()} but "
+                    "only "
+                    f"{remaining} remain (truncated download or forged file); fetch the file again"
+                )
 
     def read(self, n=-1):
         self._check(n)
@@ -801,13 +935,19 @@ def _read(stream, label):
     except (EOFError, pickle.UnpicklingError) as e:
         if isinstance(e, pickle.UnpicklingError) and "truncated" not in str(e):
             raise NVLabsFormatError(_one_line(f"{label}: not a readable pickle ({e})")) from None
-        raise NVLabsFormatError(f"{label}: the pickle ends early (truncated download?); "
-                                "fetch the file again") from None
+        raise NVLabsFormatError(
+            f"{label}: the pickle ends early (truncated download?); fetch the file again"
+        ) from None
     except MemoryError:
-        raise NVLabsFormatError(f"{label}: the pickle claims an object larger than this machine's memory "
-                                "(forged or corrupt file); fetch the file again") from None
+        raise NVLabsFormatError(
+            f"{label}: the pickle claims an object larger than this machine's memory "
+            "(forged or corrupt file); fetch the file again"
+        ) from None
     except RecursionError:
-        raise NVLabsFormatError(f"{label}: the pickle nests too deeply to be a network file") from None
+        raise NVLabsFormatError(
+            f"{label}: the pickle nests too deeply to be a network file"
+        ) from None
     except Exception as e:  # anything else pickle or a reconstructor raises on a broken file
-        raise NVLabsFormatError(_one_line(f"{label}: not a readable NVIDIA snapshot "
-                                          f"({type(e).__name__}: {e})")) from None
+        raise NVLabsFormatError(
+            _one_line(f"{label}: not a readable NVIDIA snapshot ({type(e).__name__}: {e})")
+        ) from None

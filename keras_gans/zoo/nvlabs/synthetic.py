@@ -113,7 +113,9 @@ class Raw:
     def of(cls, data):
         """The body of a complete protocol-2/3 pickle `data` (its PROTO and STOP stripped)."""
         if data[:1] != b"\x80" or data[1] not in (2, 3) or data[-1:] != b".":
-            raise ValueError("Raw.of takes a complete protocol-2 or -3 pickle (memo indices stay local)")
+            raise ValueError(
+                "Raw.of takes a complete protocol-2 or -3 pickle (memo indices stay local)"
+            )
         return cls(data[2:-1])
 
 
@@ -175,7 +177,7 @@ class _Writer:
         elif isinstance(value, int):
             if 0 <= value < 256:
                 w(b"K" + bytes([value]))
-            elif -(2 ** 31) <= value < 2 ** 31:
+            elif -(2**31) <= value < 2**31:
                 w(b"J" + struct.pack("<i", value))
             else:
                 raw = value.to_bytes((value.bit_length() + 8) // 8, "little", signed=True)
@@ -191,7 +193,14 @@ class _Writer:
         elif isinstance(value, (bytes, bytearray, memoryview)):
             raw = bytes(value)
             if p >= 3:
-                w((b"C" + bytes([len(raw)]) if len(raw) < 256 else b"B" + struct.pack("<I", len(raw))) + raw)
+                w(
+                    (
+                        b"C" + bytes([len(raw)])
+                        if len(raw) < 256
+                        else b"B" + struct.pack("<I", len(raw))
+                    )
+                    + raw
+                )
             else:  # what Python 3 writes for bytes at protocol 2
                 self.write(Reduce(Global("_codecs", "encode"), (raw.decode("latin-1"), "latin1")))
         elif isinstance(value, tuple):
@@ -228,7 +237,10 @@ class _Writer:
             else:  # protocols 2-3 reduce a set to builtins.set(list)
                 self.write(Reduce(Global("builtins", "set"), (list(value),)))
         else:
-            raise TypeError(f"synthetic pickles hold plain values and the node types, not {type(value).__name__}")
+            raise TypeError(
+                "synthetic pickles hold plain values and the node types, not "
+                f"{type(value).__name__}"
+            )
 
 
 def dumps(value, protocol=4):
@@ -247,8 +259,10 @@ def dumps(value, protocol=4):
 def _dtype_node(dtype):
     dtype = np.dtype(dtype)
     order = "|" if dtype.itemsize == 1 else "<"
-    return Build(Reduce(Global("numpy", "dtype"), (dtype.newbyteorder("=").str[1:], False, True)),
-                 (3, order, None, None, None, -1, -1, 0))
+    return Build(
+        Reduce(Global("numpy", "dtype"), (dtype.newbyteorder("=").str[1:], False, True)),
+        (3, order, None, None, None, -1, -1, 0),
+    )
 
 
 def numpy_array(array, numpy_core="numpy.core"):
@@ -256,15 +270,21 @@ def numpy_array(array, numpy_core="numpy.core"):
     array = np.ascontiguousarray(array)
     array = array.astype(array.dtype.newbyteorder("<"), copy=False)
     return Build(
-        Reduce(Global(f"{numpy_core}.multiarray", "_reconstruct"), (Global("numpy", "ndarray"), (0,), b"b")),
-        (1, tuple(array.shape), _dtype_node(array.dtype), False, array.tobytes()))
+        Reduce(
+            Global(f"{numpy_core}.multiarray", "_reconstruct"),
+            (Global("numpy", "ndarray"), (0,), b"b"),
+        ),
+        (1, tuple(array.shape), _dtype_node(array.dtype), False, array.tobytes()),
+    )
 
 
 def numpy_scalar(value, numpy_core="numpy.core"):
     """A numpy scalar as numpy pickles it (`<numpy_core>.multiarray.scalar(dtype, bytes)`)."""
     value = np.asarray(value)
-    return Reduce(Global(f"{numpy_core}.multiarray", "scalar"),
-                  (_dtype_node(value.dtype), value.astype(value.dtype.newbyteorder("<")).tobytes()))
+    return Reduce(
+        Global(f"{numpy_core}.multiarray", "scalar"),
+        (_dtype_node(value.dtype), value.astype(value.dtype.newbyteorder("<")).tobytes()),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -294,17 +314,32 @@ def legacy_storage_blob(flat, storage_class=None, claimed_numel=None, extra_glob
     flat = np.ascontiguousarray(flat).reshape(-1)
     storage_class = storage_class or _STORAGE_CLASSES[flat.dtype]
     numel = flat.size if claimed_numel is None else claimed_numel
-    header = (dumps(0x1950A86A20F9469CFC6C, 2) + dumps(1001, 2)
-              + dumps({"protocol_version": 1001, "little_endian": True,
-                       "type_sizes": {"short": 2, "int": 4, "long": 4}}, 2))
+    header = (
+        dumps(0x1950A86A20F9469CFC6C, 2)
+        + dumps(1001, 2)
+        + dumps(
+            {
+                "protocol_version": 1001,
+                "little_endian": True,
+                "type_sizes": {"short": 2, "int": 4, "long": 4},
+            },
+            2,
+        )
+    )
     pid = ("storage", Global("torch", storage_class), "0", "cpu", numel, None)
     body = PersistentId(pid) if extra_global is None else Reduce(extra_global, (PersistentId(pid),))
-    return (header + dumps(body, 2) + dumps(["0"], 2) + struct.pack("<q", numel)
-            + flat.astype(flat.dtype.newbyteorder("<"), copy=False).tobytes())
+    return (
+        header
+        + dumps(body, 2)
+        + dumps(["0"], 2)
+        + struct.pack("<q", numel)
+        + flat.astype(flat.dtype.newbyteorder("<"), copy=False).tobytes()
+    )
 
 
-def torch_tensor(array, dtype=None, channels_last=False, storage_offset=0, parameter=True,
-                 claimed_size=None):
+def torch_tensor(
+    array, dtype=None, channels_last=False, storage_offset=0, parameter=True, claimed_size=None
+):
     """`torch._utils._rebuild_tensor_v2` of a storage blob holding `array`.
 
     Args:
@@ -328,15 +363,27 @@ def torch_tensor(array, dtype=None, channels_last=False, storage_offset=0, param
         stride = (h * w * i, 1, w * i, i)
     else:
         memory = array
-        stride = tuple(int(np.prod(size[k + 1:], dtype=np.int64)) for k in range(len(size)))
-    flat = np.concatenate([np.zeros(storage_offset, dtype), np.ascontiguousarray(memory).reshape(-1)])
+        stride = tuple(int(np.prod(size[k + 1 :], dtype=np.int64)) for k in range(len(size)))
+    flat = np.concatenate(
+        [np.zeros(storage_offset, dtype), np.ascontiguousarray(memory).reshape(-1)]
+    )
     storage = Reduce(Global("torch.storage", "_load_from_bytes"), (legacy_storage_blob(flat),))
-    tensor = Reduce(Global("torch._utils", "_rebuild_tensor_v2"),
-                    (storage, storage_offset, tuple(claimed_size or size), stride, False,
-                     Reduce(Global("collections", "OrderedDict"), ())))
+    tensor = Reduce(
+        Global("torch._utils", "_rebuild_tensor_v2"),
+        (
+            storage,
+            storage_offset,
+            tuple(claimed_size or size),
+            stride,
+            False,
+            Reduce(Global("collections", "OrderedDict"), ()),
+        ),
+    )
     if parameter:
-        tensor = Reduce(Global("torch._utils", "_rebuild_parameter"),
-                        (tensor, True, Reduce(Global("collections", "OrderedDict"), ())))
+        tensor = Reduce(
+            Global("torch._utils", "_rebuild_parameter"),
+            (tensor, True, Reduce(Global("collections", "OrderedDict"), ())),
+        )
     return tensor
 
 
@@ -345,31 +392,60 @@ def easy_dict(mapping):
     return EasyDict(dict(mapping))
 
 
-def persistent_module(class_name, init_kwargs=None, parameters=None, buffers=None, modules=None,
-                      module_src="", attributes=None, non_persistent=(), init_args=(), version=6):
+def persistent_module(
+    class_name,
+    init_kwargs=None,
+    parameters=None,
+    buffers=None,
+    modules=None,
+    module_src="",
+    attributes=None,
+    non_persistent=(),
+    init_args=(),
+    version=6,
+):
     """A `torch_utils.persistence` object as the persistence decorator pickles it.
 
     `parameters` / `buffers` map names to `torch_tensor(...)` nodes (or None),
     `modules` to nested `persistent_module(...)` nodes; `init_kwargs` may hold
     `easy_dict(...)` values.
     """
-    state = {"training": False, "_parameters": dict(parameters or {}), "_buffers": dict(buffers or {}),
-             "_non_persistent_buffers_set": set(non_persistent), "_modules": dict(modules or {})}
+    state = {
+        "training": False,
+        "_parameters": dict(parameters or {}),
+        "_buffers": dict(buffers or {}),
+        "_non_persistent_buffers_set": set(non_persistent),
+        "_modules": dict(modules or {}),
+    }
     state.update(attributes or {})
     state["_init_args"] = tuple(init_args)
     state["_init_kwargs"] = dict(init_kwargs or {})
-    meta = {"type": "class", "version": version, "module_src": module_src, "class_name": class_name,
-            "state": state}
+    meta = {
+        "type": "class",
+        "version": version,
+        "module_src": module_src,
+        "class_name": class_name,
+        "state": state,
+    }
     return Reduce(Global("torch_utils.persistence", "_reconstruct_persistent_obj"), (meta,))
 
 
-def tf_network(name, build_func_name, static_kwargs, variables, components=None, version=4,
-               build_module_src="", numpy_core="numpy.core"):
+def tf_network(
+    name,
+    build_func_name,
+    static_kwargs,
+    variables,
+    components=None,
+    version=4,
+    build_module_src="",
+    numpy_core="numpy.core",
+):
     """A `dnnlib.tflib.network.Network` as its `__getstate__` pickles it.
 
     `variables` is a list of `(name, np.ndarray or numpy scalar)`; arrays are
     written with `numpy_array` unless already a node.
     """
+
     def node(value):
         if isinstance(value, (Build, Reduce, Raw)):
             return value
@@ -377,10 +453,15 @@ def tf_network(name, build_func_name, static_kwargs, variables, components=None,
             return numpy_scalar(value, numpy_core)
         return numpy_array(np.asarray(value), numpy_core)
 
-    state = {"version": version, "name": name, "static_kwargs": dict(static_kwargs),
-             "components": dict(components or {}), "build_module_src": build_module_src,
-             "build_func_name": build_func_name,
-             "variables": [(var_name, node(value)) for var_name, value in variables]}
+    state = {
+        "version": version,
+        "name": name,
+        "static_kwargs": dict(static_kwargs),
+        "components": dict(components or {}),
+        "build_module_src": build_module_src,
+        "build_func_name": build_func_name,
+        "variables": [(var_name, node(value)) for var_name, value in variables],
+    }
     return Build(NewObj(Global("dnnlib.tflib.network", "Network"), ()), state)
 
 
@@ -394,15 +475,27 @@ def _record_to_torch(record, dtype, channels_last, bom):
     buffer_names = set(record.buffer_names)
     for key, value in own.items():
         cast = np.dtype(dtype) if dtype is not None and value.dtype.kind == "f" else None
-        node = torch_tensor(value, dtype=cast, channels_last=channels_last and value.ndim == 4,
-                            parameter=key not in buffer_names)
+        node = torch_tensor(
+            value,
+            dtype=cast,
+            channels_last=channels_last and value.ndim == 4,
+            parameter=key not in buffer_names,
+        )
         (buffers if key in buffer_names else parameters)[key] = node
-    modules = {k: _record_to_torch(child, dtype, channels_last, bom) for k, child in record.modules.items()}
+    modules = {
+        k: _record_to_torch(child, dtype, channels_last, bom) for k, child in record.modules.items()
+    }
     src = record.source or ""
-    return persistent_module(record.class_name, init_kwargs={k: _to_easy(v) for k, v in record.kwargs.items()}, parameters=parameters,
-                             buffers=buffers, modules=modules, module_src=("\ufeff" + src) if bom else src,
-                             attributes={k: v for k, v in record.attributes.items() if not k.startswith("_")},
-                             init_args=record.args)
+    return persistent_module(
+        record.class_name,
+        init_kwargs={k: _to_easy(v) for k, v in record.kwargs.items()},
+        parameters=parameters,
+        buffers=buffers,
+        modules=modules,
+        module_src=("\ufeff" + src) if bom else src,
+        attributes={k: v for k, v in record.attributes.items() if not k.startswith("_")},
+        init_args=record.args,
+    )
 
 
 def _to_easy(value):
@@ -413,15 +506,31 @@ def _to_easy(value):
 
 def _record_to_tf(record, numpy_core, bom, version):
     src = record.source or ""
-    return tf_network(record.name, record.class_name, record.kwargs, list(record.tensors.items()),
-                      components={k: _record_to_tf(c, numpy_core, bom, version)
-                                  for k, c in record.components.items()},
-                      version=record.version if version is None else version,
-                      build_module_src=("\ufeff" + src) if bom else src, numpy_core=numpy_core)
+    return tf_network(
+        record.name,
+        record.class_name,
+        record.kwargs,
+        list(record.tensors.items()),
+        components={
+            k: _record_to_tf(c, numpy_core, bom, version) for k, c in record.components.items()
+        },
+        version=record.version if version is None else version,
+        build_module_src=("\ufeff" + src) if bom else src,
+        numpy_core=numpy_core,
+    )
 
 
-def snapshot_to_pickle(snapshot, protocol=4, numpy_core="numpy.core", dtype=None, channels_last=False,
-                       bom=False, augment_pipe=None, tf_version=None, kwarg_order=None):
+def snapshot_to_pickle(
+    snapshot,
+    protocol=4,
+    numpy_core="numpy.core",
+    dtype=None,
+    channels_last=False,
+    bom=False,
+    augment_pipe=None,
+    tf_version=None,
+    kwarg_order=None,
+):
     """Writes a `read_snapshot` result back as an NVIDIA-format pickle (bytes).
 
     Args:
@@ -449,19 +558,29 @@ def snapshot_to_pickle(snapshot, protocol=4, numpy_core="numpy.core", dtype=None
             obj[key] = _record_to_torch(snapshot[key], dtype, channels_last, bom)
         obj["augment_pipe"] = augment_pipe
         if snapshot.get("augment_pipe") is not None and augment_pipe is None:
-            obj["augment_pipe"] = _record_to_torch(snapshot["augment_pipe"], dtype, channels_last, bom)
+            obj["augment_pipe"] = _record_to_torch(
+                snapshot["augment_pipe"], dtype, channels_last, bom
+            )
         return dumps(obj, protocol)
     if snapshot["format"] == "tf":
-        return dumps(tuple(_record_to_tf(snapshot[k], numpy_core, bom, tf_version) for k in ("G", "D", "Gs")),
-                     protocol)
+        return dumps(
+            tuple(
+                _record_to_tf(snapshot[k], numpy_core, bom, tf_version) for k in ("G", "D", "Gs")
+            ),
+            protocol,
+        )
     raise ValueError(f"snapshot format {snapshot.get('format')!r} is not 'pytorch' or 'tf'")
 
 
 def _reorder(snapshot, order):
     def visit(record):
-        return dataclasses.replace(record, kwargs=dict(order(list(record.kwargs.items()))),
-                                   components={k: visit(c) for k, c in record.components.items()},
-                                   modules={k: visit(c) for k, c in record.modules.items()})
+        return dataclasses.replace(
+            record,
+            kwargs=dict(order(list(record.kwargs.items()))),
+            components={k: visit(c) for k, c in record.components.items()},
+            modules={k: visit(c) for k, c in record.modules.items()},
+        )
+
     return {k: (visit(v) if hasattr(v, "kwargs") else v) for k, v in snapshot.items()}
 
 
@@ -477,37 +596,58 @@ class _Payload:
 
     def __reduce__(self):
         import os
+
         return (os.system, (self.command,))
 
 
 class _Chain:
-    """Pickles as `collections.OrderedDict([("k", <payload>)])`: an allowed call wrapping a hostile one."""
+    """Pickles as `collections.OrderedDict([("k", <payload>)])`: allowed call, hostile argument."""
 
     def __init__(self, inner):
         self.inner = inner
 
     def __reduce__(self):
         import collections
+
         return (collections.OrderedDict, ([("k", self.inner)],))
 
 
 def _tiny_tf_snapshot(variable):
-    nets = tuple(tf_network(n, f, {"resolution": 4}, [("w", np.zeros(2, np.float32))])
-                 for n, f in (("G", "G_main"), ("D", "D_stylegan2")))
+    nets = tuple(
+        tf_network(n, f, {"resolution": 4}, [("w", np.zeros(2, np.float32))])
+        for n, f in (("G", "G_main"), ("D", "D_stylegan2"))
+    )
     gs = tf_network("Gs", "G_main", {"resolution": 4}, [("w", variable)])
     return dumps(nets + (gs,), 2)
 
 
 def _torch_snapshot(generator):
-    return {"training_set_kwargs": None, "G": generator, "D": persistent_module("Discriminator"),
-            "G_ema": persistent_module("Generator"), "augment_pipe": None}
+    return {
+        "training_set_kwargs": None,
+        "G": generator,
+        "D": persistent_module("Discriminator"),
+        "G_ema": persistent_module("Generator"),
+        "augment_pipe": None,
+    }
 
 
 def _raw_tensor(size, stride, stored):
     """A tensor claiming `size` and `stride` over a storage of `stored` zeros (broken files)."""
-    storage = Reduce(Global("torch.storage", "_load_from_bytes"), (legacy_storage_blob(np.zeros(stored, np.float32)),))
-    return Reduce(Global("torch._utils", "_rebuild_tensor_v2"),
-                  (storage, 0, tuple(size), tuple(stride), False, Reduce(Global("collections", "OrderedDict"), ())))
+    storage = Reduce(
+        Global("torch.storage", "_load_from_bytes"),
+        (legacy_storage_blob(np.zeros(stored, np.float32)),),
+    )
+    return Reduce(
+        Global("torch._utils", "_rebuild_tensor_v2"),
+        (
+            storage,
+            0,
+            tuple(size),
+            tuple(stride),
+            False,
+            Reduce(Global("collections", "OrderedDict"), ()),
+        ),
+    )
 
 
 def _module_dag(depth):
@@ -536,31 +676,85 @@ def hostile_pickles(sentinel, valid_torch_snapshot=None):
     touch = f"open({sentinel!r}, 'w').close()"
     cases = {
         "GLOBAL os system": dumps(Reduce(Global("os", "system"), (f"touch {sentinel}",)), 2),
-        "posix.system via __reduce__": __import__("pickle").dumps(_Payload(f"touch {sentinel}"), protocol=4),
+        "posix.system via __reduce__": __import__("pickle").dumps(
+            _Payload(f"touch {sentinel}"), protocol=4
+        ),
         "builtins.eval": dumps(Reduce(Global("builtins", "eval"), (touch,)), 4),
         "builtins.exec": dumps(Reduce(Global("builtins", "exec"), (touch,)), 3),
-        "builtins.getattr": dumps(Reduce(Reduce(Global("builtins", "getattr"), (
-            Reduce(Global("builtins", "__import__"), ("os",)), "system")), (f"touch {sentinel}",)), 4),
+        "builtins.getattr": dumps(
+            Reduce(
+                Reduce(
+                    Global("builtins", "getattr"),
+                    (Reduce(Global("builtins", "__import__"), ("os",)), "system"),
+                ),
+                (f"touch {sentinel}",),
+            ),
+            4,
+        ),
         "subprocess.Popen": dumps(Reduce(Global("subprocess", "Popen"), (["touch", sentinel],)), 4),
-        "__reduce__ chain": __import__("pickle").dumps(_Chain(_Payload(f"touch {sentinel}")), protocol=2),
-        "payload in a network's kwargs": dumps({
-            "training_set_kwargs": {},
-            "G": persistent_module("Generator", {"z_dim": Reduce(Global("builtins", "exec"), (touch,))}),
-            "D": persistent_module("Discriminator"), "G_ema": persistent_module("Generator"),
-            "augment_pipe": None}, 4),
-        "object-dtype array": _tiny_tf_snapshot(Raw.of(__import__("pickle").dumps(
-            np.array([_Payload(f"touch {sentinel}")], dtype=object), protocol=2))),
-        "storage blob with a disallowed global": dumps(Reduce(Global("torch.storage", "_load_from_bytes"), (
-            legacy_storage_blob(np.zeros(4, np.float32), extra_global=Global("os", "system")),)), 4),
-        "storage claims more data than it holds": dumps(Reduce(Global("torch.storage", "_load_from_bytes"), (
-            legacy_storage_blob(np.zeros(4, np.float32), claimed_numel=1 << 40),)), 4),
-        "tensor larger than its storage": dumps(torch_tensor(np.zeros((2, 2), np.float32),
-                                                             claimed_size=(64, 64)), 4),
-        "sub-module shared 40 levels deep (exponential walk)": dumps(_torch_snapshot(_module_dag(40)), 4),
-        "kwargs list shared 60 levels deep (exponential walk)": dumps(_torch_snapshot(persistent_module(
-            "Generator", {"z_dim": Raw.of(__import__("pickle").dumps(_list_dag(60), protocol=2))})), 4),
-        "broadcast tensor (stride 0, 10^12 elements)": dumps(_torch_snapshot(persistent_module(
-            "Generator", parameters={"w": _raw_tensor((10 ** 6, 10 ** 6), (0, 0), 1)})), 4),
+        "__reduce__ chain": __import__("pickle").dumps(
+            _Chain(_Payload(f"touch {sentinel}")), protocol=2
+        ),
+        "payload in a network's kwargs": dumps(
+            {
+                "training_set_kwargs": {},
+                "G": persistent_module(
+                    "Generator", {"z_dim": Reduce(Global("builtins", "exec"), (touch,))}
+                ),
+                "D": persistent_module("Discriminator"),
+                "G_ema": persistent_module("Generator"),
+                "augment_pipe": None,
+            },
+            4,
+        ),
+        "object-dtype array": _tiny_tf_snapshot(
+            Raw.of(
+                __import__("pickle").dumps(
+                    np.array([_Payload(f"touch {sentinel}")], dtype=object), protocol=2
+                )
+            )
+        ),
+        "storage blob with a disallowed global": dumps(
+            Reduce(
+                Global("torch.storage", "_load_from_bytes"),
+                (
+                    legacy_storage_blob(
+                        np.zeros(4, np.float32), extra_global=Global("os", "system")
+                    ),
+                ),
+            ),
+            4,
+        ),
+        "storage claims more data than it holds": dumps(
+            Reduce(
+                Global("torch.storage", "_load_from_bytes"),
+                (legacy_storage_blob(np.zeros(4, np.float32), claimed_numel=1 << 40),),
+            ),
+            4,
+        ),
+        "tensor larger than its storage": dumps(
+            torch_tensor(np.zeros((2, 2), np.float32), claimed_size=(64, 64)), 4
+        ),
+        "sub-module shared 40 levels deep (exponential walk)": dumps(
+            _torch_snapshot(_module_dag(40)), 4
+        ),
+        "kwargs list shared 60 levels deep (exponential walk)": dumps(
+            _torch_snapshot(
+                persistent_module(
+                    "Generator",
+                    {"z_dim": Raw.of(__import__("pickle").dumps(_list_dag(60), protocol=2))},
+                )
+            ),
+            4,
+        ),
+        "broadcast tensor (stride 0, 10^12 elements)": dumps(
+            _torch_snapshot(
+                persistent_module(
+                    "Generator", parameters={"w": _raw_tensor((10**6, 10**6), (0, 0), 1)}
+                )
+            ),
+            4,
+        ),
         "tensor strides past its storage": dumps(_raw_tensor((2, 2), (10, 1), 4), 4),
         "not a network (a list)": dumps([1, 2, 3], 4),
         "not a network (a dict)": dumps({"weights": [0.5]}, 4),

@@ -17,8 +17,10 @@ NVLABS_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "nvlabs"
 def _require(name):
     path = NVLABS_FIXTURES / name
     if not path.is_file():
-        message = (f"NVIDIA reference fixture {path} is missing; place ../shared/fixtures/nvlabs/ "
-                   "beside the repository (see its README)")
+        message = (
+            f"NVIDIA reference fixture {path} is missing; place ../shared/fixtures/nvlabs/ "
+            "beside the repository (see its README)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

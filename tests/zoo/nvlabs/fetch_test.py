@@ -43,14 +43,25 @@ class FakeDownload:
 
 
 def _z(gan, n=4):
-    return np.random.RandomState(123).randn(n, gan.z_dim if hasattr(gan, "z_dim") else 64).astype("float32")
+    return (
+        np.random.RandomState(123)
+        .randn(n, gan.z_dim if hasattr(gan, "z_dim") else 64)
+        .astype("float32")
+    )
 
 
 def test_official_rows_are_complete():
     assert set(OFFICIAL_PRESETS) == {
-        "stylegan_ffhq", "stylegan2_ffhq", "stylegan2_ada_ffhq", "stylegan2_ada_metfaces",
-        "stylegan2_ada_afhqcat", "stylegan2_ada_afhqdog", "stylegan2_ada_afhqwild",
-        "stylegan2_ada_brecahad", "stylegan2_ada_cifar10"}
+        "stylegan_ffhq",
+        "stylegan2_ffhq",
+        "stylegan2_ada_ffhq",
+        "stylegan2_ada_metfaces",
+        "stylegan2_ada_afhqcat",
+        "stylegan2_ada_afhqdog",
+        "stylegan2_ada_afhqwild",
+        "stylegan2_ada_brecahad",
+        "stylegan2_ada_cifar10",
+    }
     for name, row in OFFICIAL_PRESETS.items():
         assert row["url"].startswith("https://") and row["format"] in ("tf", "pytorch"), name
         assert row["non_commercial"] and "non-commercial" in row["licence"], name
@@ -62,8 +73,12 @@ def test_official_rows_are_complete():
 
 
 def test_unreachable_url_is_one_line_naming_url_cache_and_fix(cache):
-    failing = FakeDownload(error=Exception(
-        "URL fetch failure on https://nvlabs-fi-cdn.nvidia.com/x: None -- [Errno -2] Name or service not known"))
+    failing = FakeDownload(
+        error=Exception(
+            "URL fetch failure on https://nvlabs-fi-cdn.nvidia.com/x: None -- [Errno -2] Name or "
+            "service not known"
+        )
+    )
     with pytest.raises(fetch.OfficialWeightsUnavailableError) as info:
         fetch.load_official(NAME, download=failing)
     message = str(info.value)
@@ -83,7 +98,9 @@ def test_zoo_load_goes_through_keras_get_file(cache, monkeypatch):
         raise OSError("[Errno 101] Network is unreachable")
 
     monkeypatch.setattr(keras.utils, "get_file", unreachable)
-    with pytest.raises(zoo.PresetUnavailableError, match="not available offline.*Network is unreachable"):
+    with pytest.raises(
+        zoo.PresetUnavailableError, match="not available offline.*Network is unreachable"
+    ):
         zoo.load("stylegan2_ffhq")
     assert seen["origin"] == OFFICIAL_PRESETS["stylegan2_ffhq"]["url"]
     assert seen["cache_dir"] == str(cache)
@@ -116,12 +133,15 @@ def test_first_use_pins_prints_and_converts_once(first_load, nvlabs_file):
 
     # Second load: no download, no conversion, the same model.
     logs2 = []
-    again = fetch.load_official(NAME, download=FakeDownload(error=AssertionError("downloaded twice")),
-                                log=logs2.append)
+    again = fetch.load_official(
+        NAME, download=FakeDownload(error=AssertionError("downloaded twice")), log=logs2.append
+    )
     assert logs2 == []
     z = _z(gan)
-    np.testing.assert_array_equal(np.asarray(again.generate(z, truncation_psi=1.0)),
-                                  np.asarray(gan.generate(z, truncation_psi=1.0)))
+    np.testing.assert_array_equal(
+        np.asarray(again.generate(z, truncation_psi=1.0)),
+        np.asarray(gan.generate(z, truncation_psi=1.0)),
+    )
     # The converted model reproduces NVIDIA's reference (mapped ws at psi 1).
     ref = np.load(nvlabs_file("sg2ada_A_ref.npz"))
     z_ref = np.random.RandomState(123).randn(8, 64).astype("float32")
@@ -130,8 +150,9 @@ def test_first_use_pins_prints_and_converts_once(first_load, nvlabs_file):
 
 def test_changed_file_is_refused_against_its_pin(cache, nvlabs_file):
     logs = []
-    path, sha, pinned = fetch.fetch_official(NAME, download=FakeDownload(nvlabs_file("sg2ada_A.pkl")),
-                                             log=logs.append)
+    path, sha, pinned = fetch.fetch_official(
+        NAME, download=FakeDownload(nvlabs_file("sg2ada_A.pkl")), log=logs.append
+    )
     assert pinned and any(sha in line for line in logs)
     shutil.copyfile(nvlabs_file("stylegan2_small.pkl"), path)
     with pytest.raises(fetch.PinMismatchError) as info:
@@ -172,7 +193,9 @@ def test_convert_to_preset_writes_a_keras_native_folder(nvlabs_file, tmp_path):
     out = nvlabs.convert_to_preset(nvlabs_file("stylegan2_small.pkl"), tmp_path / "converted")
     assert sorted(os.listdir(out)) == ["README.md", "model.keras", "nvlabs.json"]
     info = json.loads((tmp_path / "converted" / "nvlabs.json").read_text())
-    assert info["format"] == "tf" and info["sampled_network"] == "Gs" and info["family"] == "StyleGAN2"
+    assert (
+        info["format"] == "tf" and info["sampled_network"] == "Gs" and info["family"] == "StyleGAN2"
+    )
     assert "non-commercial" in info["licence"]
     loaded = keras.saving.load_model(tmp_path / "converted" / "model.keras")
     ref = np.load(nvlabs_file("stylegan2_small_ref.npz"))
@@ -183,7 +206,9 @@ def test_convert_to_preset_writes_a_keras_native_folder(nvlabs_file, tmp_path):
 def test_unsupported_network_family_is_refused(nvlabs_file):
     snap = nvlabs.read_snapshot(nvlabs_file("sg2ada_A.pkl"))
     snap["G_ema"].modules["synthesis"].modules.pop("b4")  # what a StyleGAN3 synthesis looks like
-    with pytest.raises(nvlabs.UnsupportedNetworkError, match="supported: pytorch Generator, tf G_main"):
+    with pytest.raises(
+        nvlabs.UnsupportedNetworkError, match="supported: pytorch Generator, tf G_main"
+    ):
         nvlabs.convert(snap)
     with pytest.raises(ValueError, match="which='D' is not one of"):
         nvlabs.convert(snap, which="D")
@@ -196,7 +221,8 @@ def test_damaged_cached_conversion_is_rebuilt(first_load):
     with open(os.path.join(folder, "model.keras"), "wb") as f:
         f.write(b"not a zip")
     logs = []
-    gan = fetch.load_official(NAME, download=FakeDownload(error=AssertionError("no download")),
-                              log=logs.append)
+    gan = fetch.load_official(
+        NAME, download=FakeDownload(error=AssertionError("no download")), log=logs.append
+    )
     assert type(gan).__name__ == "StyleGAN2"
     assert any("unreadable" in line for line in logs) and any("converting" in line for line in logs)

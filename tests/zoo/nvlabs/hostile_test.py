@@ -18,18 +18,39 @@ EXPECTED = {
     "__reduce__ chain": (UnsafePickleError, "refusing global posix.system"),
     "payload in a network's kwargs": (UnsafePickleError, "refusing global builtins.exec"),
     "object-dtype array": (UnsafePickleError, "refusing numpy dtype 'O8'"),
-    "storage blob with a disallowed global": (UnsafePickleError, "os.system inside a torch storage blob"),
-    "storage claims more data than it holds": (NVLabsFormatError, "but only 16 bytes of data follow"),
-    "tensor larger than its storage": (NVLabsFormatError, "claims 4096 elements but its FloatStorage holds 4"),
-    "tensor strides past its storage": (NVLabsFormatError, "needs 12 elements but its FloatStorage holds 4"),
+    "storage blob with a disallowed global": (
+        UnsafePickleError,
+        "os.system inside a torch storage blob",
+    ),
+    "storage claims more data than it holds": (
+        NVLabsFormatError,
+        "but only 16 bytes of data follow",
+    ),
+    "tensor larger than its storage": (
+        NVLabsFormatError,
+        "claims 4096 elements but its FloatStorage holds 4",
+    ),
+    "tensor strides past its storage": (
+        NVLabsFormatError,
+        "needs 12 elements but its FloatStorage holds 4",
+    ),
     "sub-module shared 40 levels deep (exponential walk)": (
-        NVLabsFormatError, "the same sub-network appears twice in one network"),
+        NVLabsFormatError,
+        "the same sub-network appears twice in one network",
+    ),
     "kwargs list shared 60 levels deep (exponential walk)": (
-        NVLabsFormatError, "more than 100000 values in a network's kwargs"),
+        NVLabsFormatError,
+        "more than 100000 values in a network's kwargs",
+    ),
     "broadcast tensor (stride 0, 10^12 elements)": (
-        NVLabsFormatError, "claims 1000000000000 elements but its FloatStorage holds 1"),
+        NVLabsFormatError,
+        "claims 1000000000000 elements but its FloatStorage holds 1",
+    ),
     "not a network (a list)": (NVLabsFormatError, "holds a list, not a StyleGAN snapshot"),
-    "not a network (a dict)": (NVLabsFormatError, "holds a dict with keys ['weights'], not a StyleGAN"),
+    "not a network (a dict)": (
+        NVLabsFormatError,
+        "holds a dict with keys ['weights'], not a StyleGAN",
+    ),
     "truncated file": (NVLabsFormatError, "the pickle ends early"),
 }
 
@@ -75,14 +96,17 @@ def test_the_payloads_are_live(cases):
 
 def test_build_cannot_patch_the_reader(tmp_path):
     # BUILD aimed at an allowed global (to change its defaults or class attributes) is refused.
-    for target in (synthetic.Global("torch._utils", "_rebuild_parameter"),
-                   synthetic.Global("numpy", "ndarray"),
-                   synthetic.Global("torch_utils.persistence", "_reconstruct_persistent_obj")):
+    for target in (
+        synthetic.Global("torch._utils", "_rebuild_parameter"),
+        synthetic.Global("numpy", "ndarray"),
+        synthetic.Global("torch_utils.persistence", "_reconstruct_persistent_obj"),
+    ):
         data = synthetic.dumps(synthetic.Build(target, (None, {"_KINDS": "biufcO"})), 4)
         with pytest.raises(NVLabsFormatError) as info:
             read_snapshot(io.BytesIO(data))
         assert "\n" not in str(info.value)
     from keras_gans.zoo.nvlabs import reader
+
     assert reader._PickledDtype._KINDS == "biufc"
 
 
@@ -91,7 +115,9 @@ def test_forged_object_length_is_refused_before_reading(tmp_path, claimed):
     import struct
 
     path = tmp_path / "forged.pkl"
-    path.write_bytes(b"\x80\x04\x8e" + struct.pack("<Q", claimed) + b"abc")  # BINBYTES8 of `claimed` bytes
+    path.write_bytes(
+        b"\x80\x04\x8e" + struct.pack("<Q", claimed) + b"abc"
+    )  # BINBYTES8 of `claimed` bytes
     with pytest.raises(NVLabsFormatError) as info:
         read_snapshot(path)
     message = str(info.value)

@@ -34,11 +34,21 @@ def test_pytorch_snapshot_layout(sg2ada):
 
 def test_pytorch_kwargs_are_the_files(sg2ada):
     g = sg2ada["G_ema"].kwargs
-    assert (g["z_dim"], g["w_dim"], g["c_dim"], g["img_resolution"], g["img_channels"]) == (64, 64, 0, 32, 1)
+    assert (g["z_dim"], g["w_dim"], g["c_dim"], g["img_resolution"], g["img_channels"]) == (
+        64,
+        64,
+        0,
+        32,
+        1,
+    )
     assert g["mapping_kwargs"] == {"num_layers": 2}
     assert type(g["mapping_kwargs"]) is dict  # EasyDict -> plain dict
-    assert g["synthesis_kwargs"] == {"channel_base": 1024, "channel_max": 64, "num_fp16_res": 4,
-                                     "conv_clamp": 256}
+    assert g["synthesis_kwargs"] == {
+        "channel_base": 1024,
+        "channel_max": 64,
+        "num_fp16_res": 4,
+        "conv_clamp": 256,
+    }
     assert sg2ada["D"].kwargs["epilogue_kwargs"] == {"mbstd_group_size": 4}
 
 
@@ -53,9 +63,10 @@ def test_pytorch_state_dict_names_and_shapes(sg2ada, nvlabs_file):
 def test_pytorch_tensors_match_reference_outputs(sg2ada, nvlabs_file):
     ref = np.load(nvlabs_file("sg2ada_A_ref.npz"))
     np.testing.assert_array_equal(sg2ada["G_ema"].tensors["mapping.w_avg"], ref["w_avg"])
-    # G was perturbed after the copy to G_ema: the two differ, so they were not read from one storage.
-    assert not np.array_equal(sg2ada["G"].tensors["mapping.fc0.weight"],
-                              sg2ada["G_ema"].tensors["mapping.fc0.weight"])
+    # G was perturbed after the copy to G_ema: they differ, so they were not read from one storage.
+    assert not np.array_equal(
+        sg2ada["G"].tensors["mapping.fc0.weight"], sg2ada["G_ema"].tensors["mapping.fc0.weight"]
+    )
 
 
 def test_pytorch_sub_module_records(sg2ada):
@@ -82,7 +93,8 @@ def test_tf_networks_match_vars_json(tf_snapshot):
         assert record.source_sha256 == expected["build_module_src_sha256"]
         assert len(record.source) == expected["build_module_src_len"]
         assert [[n, list(a.shape)] for n, a in record.tensors.items()] == [
-            [n, shape] for n, shape, _ in expected["variables"]]
+            [n, shape] for n, shape, _ in expected["variables"]
+        ]
         assert {k: c.name for k, c in record.components.items()} == expected["components"]
         for name, component in record.components.items():
             check(component, f"{key}.components.{name}")
@@ -126,7 +138,12 @@ def _globals(data):
 
 def _assert_same_records(a, b, dtype=None):
     assert (a.name, a.class_name, a.kwargs, a.version, a.source_sha256) == (
-        b.name, b.class_name, b.kwargs, b.version, b.source_sha256)
+        b.name,
+        b.class_name,
+        b.kwargs,
+        b.version,
+        b.source_sha256,
+    )
     assert list(a.tensors) == list(b.tensors)
     assert a.buffer_names == b.buffer_names
     for key, value in a.tensors.items():
@@ -154,12 +171,16 @@ def test_pytorch_snapshot_in_every_protocol(sg2ada, protocol):
         _assert_same_records(sg2ada[key], snap[key])
 
 
-@pytest.mark.parametrize("protocol,numpy_core", [(2, "numpy.core"), (3, "numpy._core"), (4, "numpy._core")])
+@pytest.mark.parametrize(
+    "protocol,numpy_core", [(2, "numpy.core"), (3, "numpy._core"), (4, "numpy._core")]
+)
 def test_tf_snapshot_protocols_and_numpy_names(tf_snapshot, protocol, numpy_core):
     original, _ = tf_snapshot
     data = synthetic.snapshot_to_pickle(original, protocol=protocol, numpy_core=numpy_core)
-    assert (f"{numpy_core}.multiarray _reconstruct".encode() in data
-            or f"{numpy_core}.multiarray".encode() in data)
+    assert (
+        f"{numpy_core}.multiarray _reconstruct".encode() in data
+        or f"{numpy_core}.multiarray".encode() in data
+    )
     snap = read_snapshot(io.BytesIO(data))
     for key in ("G", "D", "Gs"):
         _assert_same_records(original[key], snap[key])
@@ -170,11 +191,18 @@ def test_arrays_pickled_by_the_installed_numpy(protocol):
     # numpy 2 writes numpy._core names (and _codecs.encode at protocol 2); numpy 1 wrote numpy.core.
     half = np.arange(12, dtype=np.float16).reshape(3, 4) / 8
     scalar = np.float32(0.25)
-    variables = [("half", synthetic.Raw.of(pickle.dumps(half, protocol=protocol))),
-                 ("lod", synthetic.Raw.of(pickle.dumps(scalar, protocol=protocol))),
-                 ("big_endian", synthetic.Raw.of(pickle.dumps(np.arange(3, dtype=">f4"), protocol=protocol)))]
-    nets = tuple(synthetic.tf_network(n, f, {"resolution": 4}, variables)
-                 for n, f in (("G", "G_main"), ("D", "D_basic"), ("Gs", "G_main")))
+    variables = [
+        ("half", synthetic.Raw.of(pickle.dumps(half, protocol=protocol))),
+        ("lod", synthetic.Raw.of(pickle.dumps(scalar, protocol=protocol))),
+        (
+            "big_endian",
+            synthetic.Raw.of(pickle.dumps(np.arange(3, dtype=">f4"), protocol=protocol)),
+        ),
+    ]
+    nets = tuple(
+        synthetic.tf_network(n, f, {"resolution": 4}, variables)
+        for n, f in (("G", "G_main"), ("D", "D_basic"), ("Gs", "G_main"))
+    )
     rec = read_snapshot(io.BytesIO(synthetic.dumps(nets, protocol)))["Gs"]
     assert rec.tensors["half"].dtype == np.float16
     np.testing.assert_array_equal(rec.tensors["half"], half)
@@ -184,24 +212,33 @@ def test_arrays_pickled_by_the_installed_numpy(protocol):
 
 
 def test_float16_storages(sg2ada):
-    snap = read_snapshot(io.BytesIO(synthetic.snapshot_to_pickle(sg2ada, protocol=3, dtype=np.float16)))
+    snap = read_snapshot(
+        io.BytesIO(synthetic.snapshot_to_pickle(sg2ada, protocol=3, dtype=np.float16))
+    )
     assert b"HalfStorage" in synthetic.legacy_storage_blob(np.zeros(2, np.float16))
     _assert_same_records(sg2ada["G_ema"], snap["G_ema"], dtype=np.float16)
 
 
 def _one_tensor_snapshot(tensor_node):
-    module = synthetic.persistent_module("Generator", {"z_dim": 4}, parameters={"weight": tensor_node})
-    return {"G": module, "D": synthetic.persistent_module("Discriminator"), "G_ema": module,
-            "augment_pipe": None, "training_set_kwargs": None}
+    module = synthetic.persistent_module(
+        "Generator", {"z_dim": 4}, parameters={"weight": tensor_node}
+    )
+    return {
+        "G": module,
+        "D": synthetic.persistent_module("Discriminator"),
+        "G_ema": module,
+        "augment_pipe": None,
+        "training_set_kwargs": None,
+    }
 
 
 def test_channels_last_stride_and_storage_offset():
     weight = np.random.default_rng(0).normal(size=(5, 3, 2, 4)).astype(np.float32)
     node = synthetic.torch_tensor(weight, channels_last=True, storage_offset=7)
-    # The file's storage holds NHWC memory after 7 padding elements: reading it in C order would be wrong.
+    # The storage holds NHWC memory after 7 padding elements: reading it in C order would be wrong.
     rebuild_args = node.args[0].args
     blob = rebuild_args[0].args[0]
-    stored = np.frombuffer(blob[-weight.size * 4:], np.float32)
+    stored = np.frombuffer(blob[-weight.size * 4 :], np.float32)
     assert rebuild_args[1:4] == (7, (5, 3, 2, 4), (24, 1, 12, 3))
     assert not np.array_equal(stored, weight.reshape(-1))
     rec = read_snapshot(io.BytesIO(synthetic.dumps(_one_tensor_snapshot(node), 3)))["G"]
@@ -213,16 +250,22 @@ def test_channels_last_stride_and_storage_offset():
 @pytest.mark.parametrize("dtype", [np.float64, np.int64, np.uint8, np.bool_, np.int32])
 def test_other_storage_dtypes(dtype):
     values = (np.arange(6).reshape(2, 3) % 2).astype(dtype)
-    rec = read_snapshot(io.BytesIO(synthetic.dumps(_one_tensor_snapshot(synthetic.torch_tensor(values)), 4)))
+    rec = read_snapshot(
+        io.BytesIO(synthetic.dumps(_one_tensor_snapshot(synthetic.torch_tensor(values)), 4))
+    )
     assert rec["G"].tensors["weight"].dtype == dtype
     np.testing.assert_array_equal(rec["G"].tensors["weight"], values)
 
 
 def test_augment_pipe_record(sg2ada):
     pipe = synthetic.persistent_module(
-        "AugmentPipe", {"xflip": 1, "rotate90": 1, "xint": 1, "scale": 1, "rotate": 1, "aniso": 1},
-        buffers={"p": synthetic.torch_tensor(np.float32(0.25).reshape(()), parameter=False),
-                 "Hz_geom": synthetic.torch_tensor(np.ones(12, np.float32), parameter=False)})
+        "AugmentPipe",
+        {"xflip": 1, "rotate90": 1, "xint": 1, "scale": 1, "rotate": 1, "aniso": 1},
+        buffers={
+            "p": synthetic.torch_tensor(np.float32(0.25).reshape(()), parameter=False),
+            "Hz_geom": synthetic.torch_tensor(np.ones(12, np.float32), parameter=False),
+        },
+    )
     snap = read_snapshot(io.BytesIO(synthetic.snapshot_to_pickle(sg2ada, augment_pipe=pipe)))
     rec = snap["augment_pipe"]
     assert (rec.name, rec.class_name) == ("augment_pipe", "AugmentPipe")
