@@ -211,6 +211,11 @@ def generator_architecture(record, key="Gs"):
     lrmul = float(m["mapping_lrmul"])
     if not lrmul > 0:
         _fail(f"{key}.mapping: mapping_lrmul={m['mapping_lrmul']!r} must be > 0.")
+    num_layers = 2 * int(np.log2(resolution)) - 2
+    num_ws = num_layers if s["use_styles"] else 1
+    if m["dlatent_broadcast"] is not None and m["dlatent_broadcast"] != num_ws:
+        _fail(f"{key}.mapping: dlatent_broadcast={m['dlatent_broadcast']!r} does not match the "
+              f"synthesis' {num_ws} style inputs.")
     psi, cutoff = style["truncation_psi"], style["truncation_cutoff"]
     if psi is not None and not 0.0 <= float(psi) <= 1.0:
         _fail(f"{key}: truncation_psi={psi!r} is not supported; supported: [0, 1] or None.")
@@ -503,6 +508,7 @@ def synthetic_tf_snapshot(seed=0, resolution=1024, fmap_base=8192, fmap_max=512,
 
     num_layers = 2 * top - 2
     use_noise = g_kw.get("use_noise", True)
+    num_styles = num_layers if g_kw.get("use_styles", True) else 1  # G_style's broadcast
     mapping = {}
     widths = [latent] + [g_kw["mapping_fmaps"]] * (mapping_layers - 1) + [latent]
     for i in range(mapping_layers):
@@ -561,7 +567,7 @@ def synthetic_tf_snapshot(seed=0, resolution=1024, fmap_base=8192, fmap_max=512,
     def generator(name):
         components = {
             "mapping": NetworkRecord("G_mapping", "G_mapping",
-                                     {**g_kw, "dlatent_broadcast": num_layers}, mapping, {}, 3),
+                                     {**g_kw, "dlatent_broadcast": num_styles}, mapping, {}, 3),
             "synthesis": NetworkRecord("G_synthesis", "G_synthesis", g_kw, syn, {}, 3)}
         return NetworkRecord(name, "G_style", g_kw, {"lod": np.float32(0),
                                                      "dlatent_avg": normal(latent)},
