@@ -125,9 +125,12 @@ TF_D_KEYS = ("num_channels", "resolution", "label_size", "fmap_base", "fmap_deca
 def _pytorch_config(g, d, where_g, where_d):
     """StyleGAN2 constructor arguments from PyTorch G and D init kwargs."""
     kw = dict(g.kwargs)
+    # stylegan3's networks_stylegan2.Generator takes the synthesis kwargs
+    # flat (`**synthesis_kwargs`), stylegan2-ada-pytorch's as a dict.
+    flat = {k: kw.pop(k) for k in list(kw) if k in PT_SYNTHESIS_KEYS}
     _check_keys(kw, PT_G_KEYS, where_g)
     mapping = dict(kw.get("mapping_kwargs") or {})
-    synthesis = dict(kw.get("synthesis_kwargs") or {})
+    synthesis = {**dict(kw.get("synthesis_kwargs") or {}), **flat}
     _check_keys(mapping, PT_MAPPING_KEYS, where_g + ".mapping_kwargs")
     _check_keys(synthesis, PT_SYNTHESIS_KEYS, where_g + ".synthesis_kwargs")
     z_dim, w_dim = int(kw["z_dim"]), int(kw["w_dim"])

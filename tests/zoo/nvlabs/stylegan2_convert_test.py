@@ -359,3 +359,12 @@ def test_tf_defaults_are_read_from_the_embedded_source_without_running_it(tf_cas
     hostile = with_default(f"__import__('os').system('touch {sentinel}')")
     # Not a constant: ignored (G_main's documented default applies), never evaluated.
     assert stylegan2_config(hostile)["truncation_psi"] == 0.5 and not sentinel.exists()
+
+
+def test_stylegan3_style_flat_synthesis_kwargs_are_accepted(pytorch_case):
+    snap = pytorch_case[0]
+    kwargs = dict(snap["G_ema"].kwargs)
+    flat = {**kwargs.pop("synthesis_kwargs"), "fused_modconv_default": "inference_only"}
+    record = dataclasses.replace(snap["G_ema"], kwargs={**kwargs, **flat})
+    config = stylegan2_config(dict(snap, G_ema=record))
+    assert (config["channel_base"], config["synthesis_options"]["conv_clamp"]) == (1024, 256.0)
