@@ -47,8 +47,12 @@ def add_parsers(sub, common):
         c.set_defaults(fn="convert")
     if _available("keras_gans.demo"):
         d = sub.add_parser("demo", help="serve the browser demo on 127.0.0.1")
-        d.add_argument("names", nargs="*", help="presets or SavedModel folders (default: all)")
+        d.add_argument("names", nargs="*",
+                       help="presets with a SavedModel, model folders or version folders "
+                            "(default: every export in savedmodels/)")
         d.add_argument("--port", type=positive_int("--port"), default=8000)
+        d.add_argument("--root", default=None,
+                       help="where preset names are looked up (default: savedmodels/)")
         common(d)
         d.set_defaults(fn="demo")
     if _available("keras_gans.models.translation") or _available("keras_gans.translation"):
@@ -83,8 +87,13 @@ def convert(args):
 
 def demo(args):
     import_tensorflow(args.verbose)
-    serve = _public("keras_gans.demo", "serve")
-    serve(args.names or None, host="127.0.0.1", port=args.port)
+    if args.port > 65535:
+        raise CommandError(f"--port must be in [1, 65535]; got {args.port}.")
+    if args.root and not os.path.isdir(args.root):
+        raise CommandError(f"--root {args.root} is not a folder of SavedModels.")
+    from keras_gans.demo import serve
+
+    serve(args.names or None, host="127.0.0.1", port=args.port, root=args.root)
     return 0
 
 
@@ -124,13 +133,8 @@ def translate(args):
 
 
 def tensorboard_callback(directory, seed):
-    """The TensorBoard callback of `train --tensorboard DIR` (keras_gans.callbacks)."""
-    from keras_gans import callbacks
+    """The callback of `train --tensorboard DIR`: losses, D(x)/D(G(z)) and the fixed-seed
+    sample grid each epoch (`keras_gans.callbacks.TensorBoardGAN`)."""
+    from keras_gans.callbacks import TensorBoardGAN
 
-    for name in ("TensorBoardImages", "GANTensorBoard", "TensorBoard"):
-        if hasattr(callbacks, name):
-            return getattr(callbacks, name)(directory)
-    import keras
-
-    # Until keras_gans.callbacks provides one: Keras's own (losses as scalars, no images).
-    return keras.callbacks.TensorBoard(directory)
+    return TensorBoardGAN(directory, seed=seed)

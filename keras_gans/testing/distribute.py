@@ -49,15 +49,42 @@ def _tiny_compiled(cls, compile_kwargs=None):
 
     keras.utils.set_random_seed(0)
     model = cls(**cls.example_config)
-    model.compile(**(compile_kwargs or {}))
+    # A callable gives each model its own optimizer objects (one optimizer
+    # instance cannot serve two models).
+    kwargs = compile_kwargs() if callable(compile_kwargs) else dict(compile_kwargs or {})
+    model.compile(**kwargs)
     return model
+
+
+def sgd_compile_kwargs(learning_rate=0.01):
+    """Compile arguments with plain SGD for both networks, as a factory for
+    `one_step_on_one_and_two_replicas(..., compile_kwargs=...)`.
+
+    Adam and RMSProp divide by the gradient's running scale, so a gradient
+    that is N times too large (a per-replica `reduce_mean` on N replicas)
+    changes their update only through epsilon; under SGD the update itself
+    scales, and the 1-vs-2-replica comparison fails by the learning rate.
+
+    Example:
+
+    >>> run = one_step_on_one_and_two_replicas(DCGAN, compile_kwargs=sgd_compile_kwargs())  # doctest: +SKIP
+    """
+    import keras
+
+    def make():
+        return {"d_optimizer": keras.optimizers.SGD(learning_rate),
+                "g_optimizer": keras.optimizers.SGD(learning_rate)}
+
+    return make
 
 
 def one_step_on_one_and_two_replicas(cls, global_batch=8, strategy=None, compile_kwargs=None):
     """Trains `cls(**cls.example_config)` for one step on one device and on 2 replicas.
 
     Both start from the same weights and see the same global batch;
-    `compile_kwargs` go to both `compile` calls (default: the family's defaults).
+    `compile_kwargs` go to both `compile` calls (default: the family's
+    defaults): a dict, or a callable returning one per model (needed for
+    optimizer objects, see `sgd_compile_kwargs`).
 
     Returns:
         dict with "names" (weight paths), "initial", "single" and "mirrored"

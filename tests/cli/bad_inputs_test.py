@@ -137,9 +137,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def paths(tmp_path_factory):
-    root = tmp_path_factory.mktemp("bad")
+def make_paths(root):
+    """The files the cases refer to, under `root`; returns `(paths, lock holder process)`."""
     keras.utils.set_random_seed(0)
     run = root / "run"
     run.mkdir()
@@ -159,9 +158,16 @@ def paths(tmp_path_factory):
          "    print('locked', flush=True); time.sleep(600)\n"],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
-    yield {"run": str(run), "cond": str(root / "cond.keras"), "file": str(root / "a_file"),
-           "dir": str(root), "locked": str(root / "locked"),
-           "corrupt": str(root / "corrupt.keras"), "holder_pid": holder.pid}
+    paths = {"run": str(run), "cond": str(root / "cond.keras"), "file": str(root / "a_file"),
+             "dir": str(root), "locked": str(root / "locked"),
+             "corrupt": str(root / "corrupt.keras"), "holder_pid": holder.pid}
+    return paths, holder
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory):
+    paths, holder = make_paths(tmp_path_factory.mktemp("bad"))
+    yield paths
     holder.kill()
     holder.wait()
 
