@@ -921,6 +921,14 @@ def read_snapshot(path):
         raise FileNotFoundError(f"No NVIDIA snapshot at {path}: pass the path of a .pkl file")
     # Buffered reads: the unpickler streams the file; only the tensors' bytes stay in memory.
     with open(path, "rb", buffering=1 << 20) as f:
+        head = f.peek(64)[:64].lstrip().lower()
+        if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head")):
+            # What a download returns when it got a web page (a sign-in, a quota or Google
+            # Drive's confirmation page) instead of the file.
+            raise NVLabsFormatError(
+                f"{path} is an HTML page, not a pickle: the download returned a web page "
+                "(sign-in, quota or confirmation page); delete it and download the file in a "
+                "browser")
         return _read(_BoundedReader(f, os.fstat(f.fileno()).st_size), path)
 
 

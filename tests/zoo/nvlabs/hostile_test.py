@@ -123,3 +123,10 @@ def test_forged_object_length_is_refused_before_reading(tmp_path, claimed):
     message = str(info.value)
     assert "\n" not in message
     assert ("only 3 remain" in message) or ("larger than this machine's memory" in message)
+
+
+def test_a_web_page_instead_of_the_pickle(tmp_path):
+    path = tmp_path / "karras2019stylegan-ffhq-1024x1024.pkl"
+    path.write_bytes(b"<!DOCTYPE html><html><head><title>Google Drive - Virus scan warning</title>")
+    with pytest.raises(NVLabsFormatError, match="is an HTML page, not a pickle.*download the file"):
+        read_snapshot(path)
