@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 
 import keras_gans  # noqa: E402
 from keras_gans import callbacks as kcb  # noqa: E402
-from keras_gans.models.karras_common import save_style_mixing_figure  # noqa: E402
+from keras_gans.utils.images import save_style_mixing_figure  # noqa: E402
 from keras_gans.models.stylegan2 import StyleGAN2  # noqa: E402
 from keras_gans.utils.files import atomic_path, write_text  # noqa: E402
 from keras_gans.utils.images import make_grid, save_grid, save_image  # noqa: E402

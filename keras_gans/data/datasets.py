@@ -48,7 +48,7 @@ def get_source(name):
     return SOURCES[name]
 
 
-def _check_split(split, allowed=("train", "test")):
+def check_split(split, allowed=("train", "test")):
     if split not in allowed:
         raise ValueError(f"split must be one of {allowed}; got {split!r}.")
 
@@ -107,7 +107,7 @@ def fashion_mnist(split="train", verbose=False):
     Looked up in order: `$KERAS_GANS_DATA_DIR`, Debian's `dataset-fashion-mnist`
     IDX files, a prepared tensorflow-datasets copy, the keras.datasets cache.
     """
-    _check_split(split)
+    check_split(split)
     found = _find_idx_dir(split)
     if found is not None:
         images, labels = read_idx(found[0])[..., None], read_idx(found[1]).astype(np.int64)
@@ -146,7 +146,7 @@ def digits(split="train", verbose=False):
     There is no official split: the first 80% (by a fixed seeded permutation)
     is `train`, the rest `test`.
     """
-    _check_split(split)
+    check_split(split)
     try:
         from sklearn.datasets import load_digits
     except ImportError as e:

@@ -26,7 +26,7 @@ generated samples against these modes.
 
 import numpy as np
 
-from keras_gans.data.datasets import _check_split, register_source
+from keras_gans.data.datasets import check_split, register_source
 
 RING8_NUM_MODES = 8
 RING8_RADIUS = 2.0
@@ -101,7 +101,7 @@ def sample_mixture(centers, std, num_samples, seed=0):
 
 
 def _source(name, split, verbose, num_samples, seed):
-    _check_split(split)
+    check_split(split)
     if num_samples is None:
         num_samples = DEFAULT_NUM_SAMPLES[split]
     if num_samples < 1:

@@ -26,7 +26,14 @@ import difflib
 import tensorflow as tf
 
 
-def _per_example(logits):
+def per_example(logits):
+    """Logits `[batch, ...]` (e.g. PatchGAN maps) averaged to one value per example.
+
+    Example:
+
+    >>> per_example(tf.ones([2, 3, 3, 1])).shape
+    TensorShape([2])
+    """
     logits = tf.convert_to_tensor(logits)
     if logits.shape.rank is not None and logits.shape.rank == 0:
         raise ValueError("Logits need a batch axis; got a scalar.")
@@ -48,8 +55,8 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     >>> float(minimax_discriminator_loss([0.0], [0.0])[0])  # 2 log 2
     1.3862943649291992
     """
-    real = _per_example(real_logits)
-    fake = _per_example(fake_logits)
+    real = per_example(real_logits)
+    fake = per_example(fake_logits)
     target = 1.0 - label_smoothing
     # softplus(-x) = -log sigmoid(x); softplus(x) = -log(1 - sigmoid(x)).
     real_term = target * tf.nn.softplus(-real) + (1.0 - target) * tf.nn.softplus(real)
@@ -64,7 +71,7 @@ def minimax_generator_loss(fake_logits):
     >>> float(minimax_generator_loss([0.0])[0])  # log(1/2)
     -0.6931471824645996
     """
-    return -tf.nn.softplus(_per_example(fake_logits))
+    return -tf.nn.softplus(per_example(fake_logits))
 
 
 # The non-saturating game keeps the minimax discriminator.
@@ -79,23 +86,23 @@ def non_saturating_generator_loss(fake_logits):
     >>> float(non_saturating_generator_loss([0.0])[0])
     0.6931471824645996
     """
-    return tf.nn.softplus(-_per_example(fake_logits))
+    return tf.nn.softplus(-per_example(fake_logits))
 
 
 def wasserstein_discriminator_loss(real_logits, fake_logits):
     """Critic loss of WGAN (Arjovsky et al. 2017): D(G(z)) - D(x)."""
-    return _per_example(fake_logits) - _per_example(real_logits)
+    return per_example(fake_logits) - per_example(real_logits)
 
 
 def wasserstein_generator_loss(fake_logits):
     """Generator loss of WGAN: -D(G(z))."""
-    return -_per_example(fake_logits)
+    return -per_example(fake_logits)
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
     """Hinge loss (Lim & Ye 2017; Miyato et al. 2018): relu(1 - D(x)) + relu(1 + D(G(z)))."""
-    return tf.nn.relu(1.0 - _per_example(real_logits)) + tf.nn.relu(
-        1.0 + _per_example(fake_logits)
+    return tf.nn.relu(1.0 - per_example(real_logits)) + tf.nn.relu(
+        1.0 + per_example(fake_logits)
     )
 
 
@@ -109,14 +116,14 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
     The paper's default uses a = 0 (fake), b = 1 (real), c = 1; its
     "a = -1, b = 1, c = 0" variant minimizes the Pearson chi^2 divergence.
     """
-    real = _per_example(real_logits)
-    fake = _per_example(fake_logits)
+    real = per_example(real_logits)
+    fake = per_example(fake_logits)
     return 0.5 * tf.square(real - b) + 0.5 * tf.square(fake - a)
 
 
 def least_squares_generator_loss(fake_logits, c=1.0):
     """LSGAN generator loss: (D(G(z)) - c)^2 / 2."""
-    return 0.5 * tf.square(_per_example(fake_logits) - c)
+    return 0.5 * tf.square(per_example(fake_logits) - c)
 
 
 class AdversarialLoss:

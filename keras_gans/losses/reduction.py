@@ -44,11 +44,44 @@ def reduce_batch_scalar(value):
     return tf.nn.scale_regularization_loss(value)
 
 
-def _all_replicas_sum(value):
+def global_sum(value):
+    """`value` (a tensor or a nested structure of them) summed over the replicas.
+
+    The identity outside a strategy or with one replica. Differentiable: the
+    gradient of an all-reduce sum is the all-reduce sum of the gradients (wrap
+    the argument in `tf.stop_gradient` for a statistic).
+
+    Example:
+
+    >>> float(global_sum(tf.constant(2.0)))
+    2.0
+    """
     ctx = tf.distribute.get_replica_context()
     if ctx is not None and ctx.num_replicas_in_sync > 1:
         return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
     return value
+
+
+def global_batch_mean(features):
+    """Mean over the GLOBAL batch of `[batch, ...]` features, differentiable.
+
+    Sum and count travel in one packed collective (eager replicas may order
+    separate collectives differently).
+
+    Example:
+
+    >>> global_batch_mean(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy().tolist()
+    [2.0, 3.0]
+    """
+    features = tf.convert_to_tensor(features)
+    total = tf.reduce_sum(features, axis=0)
+    count = tf.cast(tf.shape(features)[0], features.dtype)
+    ctx = tf.distribute.get_replica_context()
+    if ctx is not None and ctx.num_replicas_in_sync > 1:
+        flat = tf.reshape(total, [-1])
+        packed = global_sum(tf.concat([flat, count[None]], axis=0))
+        total, count = tf.reshape(packed[:-1], tf.shape(total)), packed[-1]
+    return total / count
 
 
 def global_mean(values, axis=None):
@@ -72,7 +105,7 @@ def global_mean(values, axis=None):
         total = tf.reduce_sum(values, axis=axis)
         count = tf.cast(tf.shape(values)[axis], values.dtype)
     # One nested all-reduce: a single collective for both.
-    total, count = _all_replicas_sum([total, count])
+    total, count = global_sum([total, count])
     return total / count
 
 

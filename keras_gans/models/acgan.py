@@ -30,9 +30,10 @@ import keras
 import tensorflow as tf
 
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.cgan import check_num_classes, require_labels
+from keras_gans.models.cgan import require_labels
 from keras_gans.models.conditioning import build_concat_generator, build_feature_extractor, dense
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, num_classes, optional_positive_int
 
 
 def class_cross_entropy(labels, logits):
@@ -96,18 +97,11 @@ class ACGAN(ConfigurableGAN):
     example_config = {"data_shape": (2,), "latent_dim": 4, "width": 8, "num_classes": 3,
                       "ema_decay": 0.5}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=100, num_classes=10,
-                 architecture=None, width=64, embedding_dim=None, generator_options=None,
-                 discriminator_options=None, ema_decay=None, seed=0, **kwargs):
-        self.num_classes = check_num_classes(num_classes, type(self).__name__)
-        self.embedding_dim = None if embedding_dim is None else int(embedding_dim)
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, num_classes=self.num_classes, **kwargs)
-        self.d_class_weight = 1.0
-        self.g_class_weight = 1.0
+    constructor_options = (
+        Option("num_classes", 10, "number of classes", check=num_classes),
+        Option("embedding_dim", None, "size of the learned label embedding; default: one-hot",
+               check=optional_positive_int),
+    )
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator = build_concat_generator(architecture, data_shape, latent_dim, width,
@@ -116,22 +110,13 @@ class ACGAN(ConfigurableGAN):
                                                      (1, self.num_classes), d_opts)
         return generator, discriminator
 
-    def family_config(self):
-        return {"num_classes": self.num_classes, "embedding_dim": self.embedding_dim}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                d_class_weight=1.0, g_class_weight=1.0, **kwargs):
-        """Configures training; `d_class_weight` = lambda1, `g_class_weight` = lambda2 (>= 0)."""
-        for key, value in (("d_class_weight", d_class_weight), ("g_class_weight", g_class_weight)):
-            if float(value) < 0.0:
-                raise ValueError(f"{key} must be >= 0; got {value}.")
-        self.d_class_weight = float(d_class_weight)
-        self.g_class_weight = float(g_class_weight)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"d_class_weight": self.d_class_weight, "g_class_weight": self.g_class_weight}
+    options = (
+        Option("d_class_weight", 1.0, "lambda1: weight of the class term in d_loss",
+               check=non_negative),
+        Option("g_class_weight", 1.0, "lambda2: weight of the class term in g_loss",
+               check=non_negative),
+    )
 
     def extra_metric_names(self):
         return ("d_cls", "g_cls", "d_acc_real", "d_acc_fake")

@@ -11,6 +11,7 @@ import math
 import keras
 
 from keras_gans.models.base import GAN
+from keras_gans.models.options import declared_options
 from keras_gans.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
 
 
@@ -152,9 +153,25 @@ class ConfigurableGAN(GAN):
     default_discriminator_options = {}
     default_generator_options = {}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=100, architecture=None, width=64,
+    #: `Option`s of the constructor arguments a family adds (saved by
+    #: `get_config`, set as attributes before the networks are built). A
+    #: `num_classes` option also makes the model conditional.
+    constructor_options = ()
+
+    #: The paper's size of z, used when the constructor gets none.
+    default_latent_dim = 100
+
+    def __init__(self, data_shape=(28, 28, 1), latent_dim=None, architecture=None, width=64,
                  generator_options=None, discriminator_options=None, ema_decay=None, seed=0,
                  **kwargs):
+        if latent_dim is None:
+            latent_dim = self.default_latent_dim
+        extras = declared_options(type(self), "constructor_options")
+        for opt in extras.values():
+            value = kwargs.pop(opt.name) if opt.name in kwargs else opt.initial()
+            setattr(self, opt.attr, opt.convert(value))
+        if "num_classes" in extras:
+            kwargs["num_classes"] = getattr(self, extras["num_classes"].attr)
         data_shape = tuple(int(s) for s in data_shape)
         if architecture is None:
             architecture = self.default_architecture if _is_image(data_shape) else "mlp"
@@ -186,7 +203,17 @@ class ConfigurableGAN(GAN):
                 "architecture": self.architecture, "width": self.width,
                 "generator_options": self.generator_options,
                 "discriminator_options": self.discriminator_options,
+                **{opt.name: getattr(self, opt.attr) for opt in
+                   declared_options(type(self), "constructor_options").values()},
                 **self.family_config()}
+
+    @classmethod
+    def accepted_data_arguments(cls):
+        names = super().accepted_data_arguments()
+        if ("num_classes" in declared_options(cls, "constructor_options")
+                and "num_classes" not in names):
+            names += ("num_classes",)
+        return names
 
     def family_config(self):
         """Constructor arguments a family adds (saved in `get_config`)."""

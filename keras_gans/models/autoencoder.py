@@ -130,10 +130,17 @@ def check_own_loss(family, loss):
     `None` and the base default (`"non_saturating"`, which a restored compile
     config passes back) are accepted and ignored.
     """
-    if loss is None:
-        return
-    if adversarial.get(loss).get_config() != {"name": "non_saturating"}:
+    if loss is not None and adversarial.get(loss).get_config() != {"name": "non_saturating"}:
         raise ValueError(
             f"{family} has its own losses (reconstruction energies of its autoencoder "
             f"discriminator); do not pass loss= (got {loss!r})."
         )
+    return adversarial.get("non_saturating")
+
+
+def own_loss_option(family):
+    """The `loss` Option of a family whose losses are its own: refuses others."""
+    from keras_gans.models.options import Option
+
+    return Option("loss", None, f"{family} has its own losses; only None is accepted",
+                  check=lambda loss: check_own_loss(family, loss), attr="adversarial_loss")

@@ -35,16 +35,18 @@ The generator and the architecture: `ConfigurableGAN`'s generator builders
 small conv autoencoder for images, an MLP one for vectors).
 """
 
+
 import math
 
 import keras
 import tensorflow as tf
 
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
-from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
+from keras_gans.models.autoencoder import build_autoencoder, own_loss_option, per_example_mean
 from keras_gans.losses.reduction import global_mean
 from keras_gans.models.base import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, in_unit_interval, non_negative, optional_positive_int
 
 
 @register_family("began")
@@ -78,62 +80,50 @@ class BEGAN(ConfigurableGAN):
 
     default_architecture = "dcgan"
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=64, architecture=None, width=64,
-                 embedding_dim=None, generator_options=None, discriminator_options=None,
-                 ema_decay=None, seed=0, **kwargs):
-        if embedding_dim is None:
+    default_latent_dim = 64
+    constructor_options = (
+        Option("embedding_dim", None, "size of the autoencoder D's embedding h; default: 64 "
+               "(the paper's, for images), at most half the data's size",
+               check=optional_positive_int),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # k_0 = 0 (the paper). Assigned through `assign_variables` with the
+        # same value on every replica; "only_first_replica" also makes a plain
+        # replica-context read/aggregate well defined.
+        self.k_t = keras.Variable(0.0, dtype="float32", trainable=False, name="k_t",
+                                  aggregation="only_first_replica")
+        # Handed from the D loss to the controller update, per replica thread.
+        self._pending_k_inputs = PerReplica()
+
+    def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
+        if self.embedding_dim is None:
             # The paper's h = 64 for images. An autoencoder that can reconstruct
             # every point (a bottleneck as wide as the data) gives L(G(z)) ~ L(x)
             # wherever G puts its samples, so gamma L(x) - L(G(z)) < 0 and k_t
             # stays at 0: D never pushes back on the fakes. On 2-D points
             # (measured on ring8: k_t = 0 for 2000 steps with h = 64) the
             # bottleneck must be narrower than the data.
-            embedding_dim = min(64, max(1, math.prod(data_shape) // 2))
-        self.embedding_dim = int(embedding_dim)
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, **kwargs)
-        # k_0 = 0 (the paper). Assigned through `assign_variables` with the
-        # same value on every replica; "only_first_replica" also makes a plain
-        # replica-context read/aggregate well defined.
-        self.k_t = keras.Variable(0.0, dtype="float32", trainable=False, name="k_t",
-                                  aggregation="only_first_replica")
-        self.gamma = 0.5
-        self.lambda_k = 0.001
-        # Handed from the D loss to the controller update, per replica thread.
-        self._pending_k_inputs = PerReplica()
-
-    def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
+            self.embedding_dim = min(64, max(1, math.prod(data_shape) // 2))
         generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
         d_opts = {"activation": "elu", **d_opts}
         discriminator = build_autoencoder(architecture, data_shape, width,
                                           self.embedding_dim, **d_opts)
         return generator, discriminator
 
-    def family_config(self):
-        return {"embedding_dim": self.embedding_dim}
 
     def extra_metric_names(self):
         return ("k_t", "m_global")
 
     # ----------------------------------------------------------------- compile
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, gamma=0.5,
-                lambda_k=0.001, **kwargs):
-        """Configures BEGAN; `gamma` in [0, 1], `lambda_k` >= 0 (the paper: 0.001)."""
-        check_own_loss("BEGAN", loss)
-        if not 0.0 <= float(gamma) <= 1.0:
-            raise ValueError(f"gamma must lie in [0, 1]; got {gamma}.")
-        if float(lambda_k) < 0.0:
-            raise ValueError(f"lambda_k must be >= 0; got {lambda_k}.")
-        self.gamma = float(gamma)
-        self.lambda_k = float(lambda_k)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, d_steps=d_steps,
-                        **kwargs)
 
-    def compile_options(self):
-        return {"gamma": self.gamma, "lambda_k": self.lambda_k}
+    options = (
+        own_loss_option("BEGAN"),
+        Option("gamma", 0.5, "gamma = E[L(G(z))] / E[L(x)], the diversity ratio",
+               check=in_unit_interval),
+        Option("lambda_k", 0.001, "lambda_k, the learning rate of k_t", check=non_negative),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.999),

@@ -28,6 +28,7 @@ i.e. classes are drawn from the data's label distribution.
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.conditioning import build_concat_discriminator, build_concat_generator
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, num_classes, optional_positive_int
 
 
 def check_num_classes(num_classes, family):
@@ -72,18 +73,13 @@ class CGAN(ConfigurableGAN):
     example_config = {"data_shape": (8, 8, 1), "latent_dim": 4, "width": 4, "num_classes": 3,
                       "ema_decay": 0.5}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=100, num_classes=10,
-                 architecture=None, width=64, embedding_dim=None,
-                 discriminator_conditioning="input", generator_options=None,
-                 discriminator_options=None, ema_decay=None, seed=0, **kwargs):
-        self.num_classes = check_num_classes(num_classes, type(self).__name__)
-        self.embedding_dim = None if embedding_dim is None else int(embedding_dim)
-        self.discriminator_conditioning = str(discriminator_conditioning)
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, num_classes=self.num_classes, **kwargs)
+    constructor_options = (
+        Option("num_classes", 10, "number of classes", check=num_classes),
+        Option("embedding_dim", None, "size of the learned label embedding; default: one-hot",
+               check=optional_positive_int),
+        Option("discriminator_conditioning", "input",
+               "where D sees the label: 'input' (concatenated to the image) or 'hidden'"),
+    )
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator = build_concat_generator(architecture, data_shape, latent_dim, width,
@@ -93,9 +89,6 @@ class CGAN(ConfigurableGAN):
             conditioning=self.discriminator_conditioning, embedding_dim=self.embedding_dim)
         return generator, discriminator
 
-    def family_config(self):
-        return {"num_classes": self.num_classes, "embedding_dim": self.embedding_dim,
-                "discriminator_conditioning": self.discriminator_conditioning}
 
     def unpack_batch(self, data):
         images, labels = super().unpack_batch(data)

@@ -21,7 +21,7 @@ import keras
 from keras import ops
 
 from keras_gans.models.architectures import build_networks
-from keras_gans.models.dcgan import _init as dcgan_init
+from keras_gans.models.dcgan import dcgan_initializer
 
 
 def label_input(name="labels"):
@@ -148,9 +148,9 @@ def build_feature_extractor(architecture, data_shape, width, d_opts=None, poolin
 
 def dense(units, name, spectral_norm=False, init=None):
     """A float32 Dense head (DCGAN's N(0, 0.02) init by default), spectrally normalized on request."""
-    # A new initializer per layer (dcgan._init): a shared unseeded instance
+    # A new initializer per layer (dcgan_initializer): a shared unseeded instance
     # would give same-shaped layers the same weights.
-    layer = keras.layers.Dense(units, kernel_initializer=init or dcgan_init(), dtype="float32",
+    layer = keras.layers.Dense(units, kernel_initializer=init or dcgan_initializer(), dtype="float32",
                                name=name)
     if spectral_norm:
         return keras.layers.SpectralNormalization(layer, name=name + "_sn")

@@ -33,6 +33,7 @@ from keras_gans.losses import penalties
 from keras_gans.losses.reduction import global_std
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, positive
 
 
 @register_family("dragan")
@@ -59,32 +60,12 @@ class DRAGAN(ConfigurableGAN):
     """
 
     default_discriminator_options = {"dcgan": {"normalization": "layer"}}
-    #: Used when a D update runs before `compile` sets them.
-    penalty_weight = 10.0
-    perturbation_scale = 0.5
-
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                penalty_weight=10.0, perturbation_scale=0.5, **kwargs):
-        """Configures training; see `GAN.compile`.
-
-        Args:
-            penalty_weight: lambda, the weight of the penalty in `d_loss`.
-            perturbation_scale: c in `delta = alpha * c * std(x) * u`.
-        """
-        penalty_weight = float(penalty_weight)
-        perturbation_scale = float(perturbation_scale)
-        if penalty_weight < 0:
-            raise ValueError(f"penalty_weight must be >= 0; got {penalty_weight}.")
-        if perturbation_scale <= 0:
-            raise ValueError(f"perturbation_scale must be positive; got {perturbation_scale}.")
-        self.penalty_weight = penalty_weight
-        self.perturbation_scale = perturbation_scale
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"penalty_weight": self.penalty_weight,
-                "perturbation_scale": self.perturbation_scale}
+    options = (
+        Option("penalty_weight", 10.0, "lambda, the weight of the penalty in d_loss",
+               check=non_negative),
+        Option("perturbation_scale", 0.5, "c in delta = alpha * c * std(x) * u",
+               check=positive),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),

@@ -38,8 +38,9 @@ import tensorflow as tf
 
 from keras_gans.losses.reduction import gather_global_batch
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
-from keras_gans.models.autoencoder import build_autoencoder, check_own_loss, per_example_mean
+from keras_gans.models.autoencoder import build_autoencoder, own_loss_option, per_example_mean
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, positive, positive_int
 
 
 def pulling_away_term(embeddings, epsilon=1e-12):
@@ -102,17 +103,10 @@ class EBGAN(ConfigurableGAN):
 
     default_architecture = "dcgan"
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=100, architecture=None, width=64,
-                 embedding_dim=64, generator_options=None, discriminator_options=None,
-                 ema_decay=None, seed=0, **kwargs):
-        self.embedding_dim = int(embedding_dim)
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, **kwargs)
-        self.margin = 1.0
-        self.pt_weight = 0.1
+    constructor_options = (
+        Option("embedding_dim", 64, "size of the autoencoder D's embedding",
+               check=positive_int),
+    )
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
@@ -121,27 +115,9 @@ class EBGAN(ConfigurableGAN):
                                           self.embedding_dim, **d_opts)
         return generator, discriminator
 
-    def family_config(self):
-        return {"embedding_dim": self.embedding_dim}
 
     def extra_metric_names(self):
         return ("g_pt",)
-
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, margin=1.0,
-                pt_weight=0.1, **kwargs):
-        """Configures EBGAN; `margin` > 0, `pt_weight` >= 0."""
-        check_own_loss("EBGAN", loss)
-        if not float(margin) > 0.0:
-            raise ValueError(f"margin must be positive; got {margin}.")
-        if float(pt_weight) < 0.0:
-            raise ValueError(f"pt_weight must be >= 0; got {pt_weight}.")
-        self.margin = float(margin)
-        self.pt_weight = float(pt_weight)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, d_steps=d_steps,
-                        **kwargs)
-
-    def compile_options(self):
-        return {"margin": self.margin, "pt_weight": self.pt_weight}
 
     def energy(self, v, training=True):
         """(D(v) = per-example mean squared reconstruction error [batch], embeddings)."""
@@ -169,6 +145,14 @@ class EBGAN(ConfigurableGAN):
             terms["g_pt"] = pt
         terms["g_loss"] = g_loss
         return terms
+
+
+    options = (
+        own_loss_option("EBGAN"),
+        Option("margin", 1.0, "m of the hinge on the fake energy", check=positive),
+        Option("pt_weight", 0.1, "weight of the pulling-away term in g_loss",
+               check=non_negative),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-4, beta_1=0.5),

@@ -48,6 +48,8 @@ from keras_gans.losses.reduction import gather_global_batch
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.base import assign_variables
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, boolean
+from keras_gans.losses.feature_matching import feature_matching_loss
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -181,33 +183,6 @@ class _Holder:
         self.key = None
 
 
-def _global_batch_mean(features):
-    """Mean over the global batch of [batch, ...] features (all-reduced, differentiable)."""
-    total = tf.reduce_sum(features, axis=0)
-    count = tf.cast(tf.shape(features)[0], features.dtype)
-    ctx = tf.distribute.get_replica_context()
-    if ctx is not None and ctx.num_replicas_in_sync > 1:
-        # One packed collective: eager replicas may order separate ones differently.
-        packed = ctx.all_reduce(tf.distribute.ReduceOp.SUM,
-                                tf.concat([total, count[None]], axis=0))
-        total, count = packed[:-1], packed[-1]
-    return total / count
-
-
-def feature_matching_loss(real_features, fake_features):
-    """||E f(x) - E f(G(z))||^2 (squared L2 of the difference of batch means), a scalar.
-
-    Example:
-
-    >>> float(feature_matching_loss([[1.0, 0.0], [3.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]))
-    5.0
-    """
-    real = tf.reshape(tf.convert_to_tensor(real_features), [tf.shape(real_features)[0], -1])
-    fake = tf.reshape(tf.convert_to_tensor(fake_features), [tf.shape(fake_features)[0], -1])
-    diff = _global_batch_mean(real) - _global_batch_mean(fake)
-    return tf.reduce_sum(tf.square(diff))
-
-
 class ImprovedTechniques:
     """Mixin adding Salimans et al. (2016)'s techniques to a `ConfigurableGAN` family.
 
@@ -232,8 +207,6 @@ class ImprovedTechniques:
         if self.d_historical_weight < 0 or self.g_historical_weight < 0:
             raise ValueError("Historical averaging weights must be >= 0.")
         super().__init__(*args, **kwargs)
-        self.feature_matching = False
-        self.feature_layer = None
         self._feature_model = _Holder()
         self._d_history = self._make_history("d", self.d_historical_weight,
                                              self.discriminator)
@@ -271,17 +244,24 @@ class ImprovedTechniques:
             names += ("g_hist",)
         return names
 
-    def compile(self, *args, feature_matching=False, feature_layer=None, **kwargs):
-        self.feature_matching = bool(feature_matching)
-        self.feature_layer = feature_layer
-        if feature_layer is not None:
-            self.discriminator.get_layer(feature_layer)  # fails early on a wrong name
-        super().compile(*args, **kwargs)
+    options = (
+        Option("feature_matching", False,
+               "G matches D's mean features on real data instead of fooling D (Salimans "
+               "et al. 2016, section 3.1)", check=boolean),
+        Option("feature_layer", None,
+               "name of D's layer whose output feature matching compares; default: the "
+               "input of D's last layer"),
+    )
 
-    def compile_options(self):
-        return {**super().compile_options(), "feature_matching": self.feature_matching,
-                "feature_layer": self.feature_layer}
-
+    def configure(self):
+        if self.feature_layer is not None:
+            try:
+                self.discriminator.get_layer(self.feature_layer)
+            except ValueError:
+                names = [layer.name for layer in self.discriminator.layers]
+                raise ValueError(
+                    f"feature_layer={self.feature_layer!r} is not a layer of the "
+                    f"discriminator; its layers: {names}.") from None
     # -------------------------------------------------------- feature matching
     def discriminator_features(self, images, labels=None, training=True):
         """The features feature matching compares: [batch, ...]."""

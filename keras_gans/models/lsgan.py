@@ -25,12 +25,21 @@ import keras
 from keras_gans.losses.adversarial import AdversarialLoss
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option
+from keras_gans.losses import adversarial
 
 #: a (fake target), b (real target), c (G's target): the 0-1 binary coding.
 ZERO_ONE_CODING = {"a": 0.0, "b": 1.0, "c": 1.0}
 #: The coding for which LSGAN minimizes the Pearson chi^2 divergence.
 PEARSON_CODING = {"a": -1.0, "b": 1.0, "c": 0.0}
 
+
+
+def least_squares_loss(loss):
+    """`loss`, or the least-squares loss with the 0-1 coding when None."""
+    if loss is None:
+        return AdversarialLoss("least_squares", **ZERO_ONE_CODING)
+    return adversarial.get(loss)
 
 @register_family("lsgan")
 class LSGAN(ConfigurableGAN):
@@ -54,18 +63,12 @@ class LSGAN(ConfigurableGAN):
     {'name': 'least_squares', 'a': -1.0, 'b': 1.0, 'c': 0.0}
     """
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, **kwargs):
-        """Configures training; see `GAN.compile`.
-
-        Args:
-            loss: None for `least_squares` with `a=0, b=1, c=1` (the codes are
-                then saved explicitly in the compile config), or any
-                adversarial loss.
-        """
-        if loss is None:
-            loss = AdversarialLoss("least_squares", **ZERO_ONE_CODING)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", None,
+               "None: least squares with the paper's 0-1 coding a=0, b=1, c=1 (saved "
+               "explicitly); or any adversarial loss", check=least_squares_loss,
+               attr="adversarial_loss"),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-3, beta_1=0.5),

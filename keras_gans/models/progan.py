@@ -53,7 +53,7 @@ from keras_gans.layers.equalized import SQRT2, BiasActivation, EqualizedConv2D, 
 from keras_gans.layers.filters import downsample_2d, upsample_2d
 from keras_gans.layers.normalization import PixelNormalization
 from keras_gans.losses import penalties
-from keras_gans.losses.adversarial import _per_example
+from keras_gans.losses.adversarial import per_example
 from keras_gans.models.base import GAN, assign_variables
 from keras_gans.models.karras_common import (
     DiscriminatorEpilogue,
@@ -63,6 +63,8 @@ from keras_gans.models.karras_common import (
     resolution_log2,
 )
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative
+from keras_gans.losses import adversarial
 
 
 def _nearest_up(x, factor):
@@ -424,8 +426,6 @@ class ProGAN(GAN):
                                     aggregation="only_first_replica")
         self.images_seen = keras.Variable(0, dtype="int64", trainable=False,
                                           name="images_seen", aggregation="only_first_replica")
-        self.penalty_weight = 10.0
-        self.drift_weight = 0.001
 
     def architecture_config(self):
         return {"resolution": self.resolution, "channels": self.channels,
@@ -436,24 +436,12 @@ class ProGAN(GAN):
         return ("d_gp", "d_drift", "level", "alpha")
 
     # ----------------------------------------------------------------- compile
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="wasserstein", d_steps=1,
-                penalty_weight=10.0, drift_weight=0.001, **kwargs):
-        """Configures training; see `GAN.compile`.
-
-        Args:
-            penalty_weight: lambda of the WGAN-GP penalty (10).
-            drift_weight: epsilon_drift of the `D(x)^2` term (0.001).
-        """
-        if float(penalty_weight) < 0 or float(drift_weight) < 0:
-            raise ValueError(f"penalty_weight and drift_weight must be >= 0; got "
-                             f"{penalty_weight}, {drift_weight}.")
-        self.penalty_weight = float(penalty_weight)
-        self.drift_weight = float(drift_weight)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"penalty_weight": self.penalty_weight, "drift_weight": self.drift_weight}
+    options = (
+        Option("loss", "wasserstein", "adversarial loss (the paper's WGAN-GP)",
+               check=adversarial.get, attr="adversarial_loss"),
+        Option("penalty_weight", 10.0, "lambda of the WGAN-GP penalty", check=non_negative),
+        Option("drift_weight", 0.001, "epsilon_drift of the D(x)^2 term", check=non_negative),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
@@ -530,10 +518,9 @@ class ProGAN(GAN):
         # The generator's output is linear (the paper); images are [-1, 1].
         return np.clip(np.concatenate(out, axis=0), -1.0, 1.0)
 
-    def unpack_batch(self, data):
+    def preprocess_real(self, images, labels=None):
         # The one dataset of full-resolution images serves every phase.
-        images, labels = super().unpack_batch(data)
-        return self.process_reals(images), labels
+        return self.process_reals(images)
 
     # ----------------------------------------------------------------- losses
     def compute_discriminator_loss(self, real, fake, labels=None):
@@ -542,23 +529,23 @@ class ProGAN(GAN):
         epsilon = self.random_uniform(penalties.interpolation_shape(real))
         gp = penalties.gradient_penalty(
             lambda x: self.discriminate(x, labels, training=True), real, fake, epsilon)
-        drift = tf.square(_per_example(real_logits))
+        drift = tf.square(per_example(real_logits))
         d_loss = (self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
                   + self.penalty_weight * gp + self.drift_weight * drift)
         return {"d_loss": d_loss, "d_real": self.d_output_for_log(real_logits),
                 "d_fake": self.d_output_for_log(fake_logits), "d_gp": gp, "d_drift": drift,
                 "level": tf.cast(self.level, tf.float32), "alpha": tf.convert_to_tensor(self.alpha)}
 
-    def _apply(self, optimizer, loss, tape, variables):
+    def apply_gradients(self, optimizer, loss, tape, variables):
         # Blocks of inactive levels get no gradient: None when eager, zeros in
         # a graph (switch_case). Zeros everywhere keep the two identical and
         # spare Keras's per-step warning; Adam with beta_1 = 0 turns a zero
         # gradient into no update. The base class's update (with its
         # non-finite check) is used as is.
-        super()._apply(optimizer, loss, _ZeroFilledTape(tape), variables)
+        super().apply_gradients(optimizer, loss, _ZeroFilledTape(tape), variables)
 
     def train_step(self, data):
-        images, _ = GAN.unpack_batch(self, data)
+        images, _ = self.unpack_batch(data)
         batch = tf.shape(images)[0]
         logs = super().train_step(data)
         ctx = tf.distribute.get_replica_context()

@@ -26,10 +26,12 @@ import keras
 
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.cgan import check_num_classes, require_labels
+from keras_gans.models.cgan import require_labels
 from keras_gans.models.conditioning import build_feature_extractor, label_input
-from keras_gans.models.dcgan import _init, _upsample_layer, base_resolution
+from keras_gans.models.dcgan import base_resolution, dcgan_initializer, upsample_layer
 from keras_gans.models.registry import register_family
+from keras_gans.losses import adversarial
+from keras_gans.models.options import Option, num_classes, positive_int
 
 
 def _cbn(num_classes, name):
@@ -67,16 +69,16 @@ def build_cbn_generator(data_shape, latent_dim, width, num_classes, kernel_size=
     resolution, channels = data_shape[0], data_shape[-1]
     size, stages = base_resolution(resolution)
     top = width * 2 ** (stages - 1)
-    x = keras.layers.Dense(size * size * top, use_bias=False, kernel_initializer=_init(),
+    x = keras.layers.Dense(size * size * top, use_bias=False, kernel_initializer=dcgan_initializer(),
                            name="project")(z)
     x = keras.layers.Reshape((size, size, top), name="reshape")(x)
     x = _cbn(num_classes, "project_cbn")([x, labels])
     x = keras.layers.ReLU(name="project_relu")(x)
     for i in range(stages - 1):
-        x = _upsample_layer(top // 2 ** (i + 1), kernel_size, fast_upsampling, f"up{i}")(x)
+        x = upsample_layer(top // 2 ** (i + 1), kernel_size, fast_upsampling, f"up{i}")(x)
         x = _cbn(num_classes, f"up{i}_cbn")([x, labels])
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
-    x = _upsample_layer(channels, kernel_size, fast_upsampling, "to_image", use_bias=True)(x)
+    x = upsample_layer(channels, kernel_size, fast_upsampling, "to_image", use_bias=True)(x)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model([z, labels], images, name=name)
 
@@ -133,16 +135,11 @@ class SNGANProjection(ConfigurableGAN):
     example_config = {"data_shape": (8, 8, 1), "latent_dim": 4, "width": 4, "num_classes": 3,
                       "ema_decay": 0.5}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=128, num_classes=10,
-                 architecture=None, width=64, pooling="sum", generator_options=None,
-                 discriminator_options=None, ema_decay=None, seed=0, **kwargs):
-        self.num_classes = check_num_classes(num_classes, type(self).__name__)
-        self.pooling = str(pooling)
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, num_classes=self.num_classes, **kwargs)
+    default_latent_dim = 128
+    constructor_options = (
+        Option("num_classes", 10, "number of classes", check=num_classes),
+        Option("pooling", "sum", "how D pools its last features: 'sum' (the paper) or 'mean'"),
+    )
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         if architecture not in ("dcgan", "mlp"):
@@ -152,12 +149,12 @@ class SNGANProjection(ConfigurableGAN):
                                                        self.num_classes, d_opts, self.pooling)
         return generator, discriminator
 
-    def family_config(self):
-        return {"num_classes": self.num_classes, "pooling": self.pooling}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="hinge", d_steps=5, **kwargs):
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", "hinge", "adversarial loss (the paper's hinge)", check=adversarial.get,
+               attr="adversarial_loss"),
+        Option("d_steps", 5, "critic updates per generator update", check=positive_int),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.9),

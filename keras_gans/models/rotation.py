@@ -31,6 +31,7 @@ import tensorflow as tf
 from keras_gans.models.acgan import build_two_head_discriminator, class_accuracy, class_cross_entropy
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative
 
 NUM_ROTATIONS = 4
 
@@ -119,21 +120,12 @@ class SelfSupervisedGAN(ConfigurableGAN):
             head_names=("source", "rotation"))
         return generator, discriminator
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                rotation_weight_g=0.2, rotation_weight_d=1.0, **kwargs):
-        """Configures training; `rotation_weight_g` = alpha, `rotation_weight_d` = beta (>= 0)."""
-        for key, value in (("rotation_weight_g", rotation_weight_g),
-                           ("rotation_weight_d", rotation_weight_d)):
-            if float(value) < 0.0:
-                raise ValueError(f"{key} must be >= 0; got {value}.")
-        self.rotation_weight_g = float(rotation_weight_g)
-        self.rotation_weight_d = float(rotation_weight_d)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"rotation_weight_g": self.rotation_weight_g,
-                "rotation_weight_d": self.rotation_weight_d}
+    options = (
+        Option("rotation_weight_g", 0.2, "alpha: weight of the rotation loss in g_loss",
+               check=non_negative),
+        Option("rotation_weight_d", 1.0, "beta: weight of the rotation loss in d_loss",
+               check=non_negative),
+    )
 
     def extra_metric_names(self):
         return ("d_rot", "g_rot", "d_rot_acc")

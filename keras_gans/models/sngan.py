@@ -36,6 +36,8 @@ import keras
 
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option
+from keras_gans.losses import adversarial
 
 
 def spectral_norm_layers(model):
@@ -70,9 +72,10 @@ class SNGAN(ConfigurableGAN):
         "mlp": {"spectral_norm": True},
     }
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="hinge", d_steps=1, **kwargs):
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", "hinge", "adversarial loss (the paper's hinge)", check=adversarial.get,
+               attr="adversarial_loss"),
+    )
 
     def default_optimizers(self):
         # Setting B of the paper's Table 1.

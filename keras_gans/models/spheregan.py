@@ -40,6 +40,7 @@ from keras_gans.losses import adversarial
 from keras_gans.models.architectures import ConfigurableGAN, build_networks
 from keras_gans.models.conditioning import build_feature_extractor, dense
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -111,6 +112,14 @@ def build_sphere_discriminator(architecture, data_shape, width, feature_dim, d_o
     return keras.Model(x, points, name=name)
 
 
+def _own_loss(loss):
+    if loss is not None and adversarial.get(loss).get_config() != {"name": "non_saturating"}:
+        raise ValueError(
+            f"SphereGAN has its own loss (geometric moments on the sphere); do not pass "
+            f"loss= (got {loss!r}).")
+    return adversarial.get("non_saturating")
+
+
 @register_family("spheregan")
 class SphereGAN(ConfigurableGAN):
     """GAN matching geometric moments on a hypersphere (Park & Kwon 2019).
@@ -141,18 +150,11 @@ class SphereGAN(ConfigurableGAN):
     example_config = {"data_shape": (2,), "latent_dim": 4, "width": 8, "feature_dim": 4,
                       "ema_decay": 0.5}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=128, architecture=None, width=64,
-                 feature_dim=1024, generator_options=None, discriminator_options=None,
-                 ema_decay=None, seed=0, **kwargs):
-        self.feature_dim = int(feature_dim)
-        if self.feature_dim < 1:
-            raise ValueError(f"feature_dim must be positive; got {feature_dim}.")
-        super().__init__(data_shape=data_shape, latent_dim=latent_dim,
-                         architecture=architecture, width=width,
-                         generator_options=generator_options,
-                         discriminator_options=discriminator_options,
-                         ema_decay=ema_decay, seed=seed, **kwargs)
-        self.moments = 3
+    default_latent_dim = 128
+    constructor_options = (
+        Option("feature_dim", 1024, "dimension of D's features before the sphere",
+               check=positive_int),
+    )
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
@@ -160,25 +162,12 @@ class SphereGAN(ConfigurableGAN):
                                                    self.feature_dim, d_opts)
         return generator, discriminator
 
-    def family_config(self):
-        return {"feature_dim": self.feature_dim}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss=None, d_steps=1, moments=3,
-                **kwargs):
-        """Configures training; `moments` is R >= 1, the number of moments matched."""
-        if loss is not None and adversarial.get(loss).get_config() != {"name": "non_saturating"}:
-            raise ValueError(
-                f"SphereGAN has its own loss (geometric moments on the sphere); do not pass "
-                f"loss= (got {loss!r})."
-            )
-        if int(moments) < 1:
-            raise ValueError(f"moments must be >= 1; got {moments}.")
-        self.moments = int(moments)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, d_steps=d_steps,
-                        **kwargs)
-
-    def compile_options(self):
-        return {"moments": self.moments}
+    options = (
+        Option("loss", None, "SphereGAN has its own loss (geometric moments on the sphere); "
+               "only None is accepted", check=_own_loss, attr="adversarial_loss"),
+        Option("moments", 3, "R, the number of moments matched", check=positive_int),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),

@@ -51,6 +51,12 @@ from keras_gans.models.architectures import ConfigurableGAN, Maxout, build_netwo
 from keras_gans.models.cgan import check_num_classes
 from keras_gans.models.conditioning import build_feature_extractor, dense
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, one_of
+from keras_gans.losses.feature_matching import (  # noqa: F401  (re-exported)
+    feature_matching_loss,
+    feature_matching_per_example,
+)
+from keras_gans.losses.reduction import global_sum
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
 
@@ -75,52 +81,6 @@ def supervised_loss(labels, logits):
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=tf.where(labelled, labels, 0), logits=tf.cast(logits, tf.float32))
     return tf.where(labelled, ce, 0.0), tf.cast(labelled, tf.float32)
-
-
-def _global_sum(value):
-    """Sum over the replicas (identity outside a strategy); not differentiated."""
-    ctx = tf.distribute.get_replica_context()
-    value = tf.stop_gradient(value)
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return value
-    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
-
-
-def feature_matching_loss(real_features, fake_features):
-    """|| mean(real features) - mean(fake features) ||^2 over the batch (a scalar).
-
-    Example:
-
-    >>> float(feature_matching_loss([[1.0, 2.0], [3.0, 4.0]], [[0.0, 0.0], [1.0, 0.0]]))
-    11.25
-    """
-    diff = (tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0)
-            - tf.reduce_mean(tf.cast(fake_features, tf.float32), axis=0))
-    return tf.reduce_sum(tf.square(diff))
-
-
-def feature_matching_per_example(real_features, fake_features):
-    """Per-example terms l_i whose global mean IS feature matching on the GLOBAL batch.
-
-    Feature matching compares batch means, which do not split into
-    per-example losses. With m_r, m_f the means over the global batch (summed
-    across replicas), L = |m_r - m_f|^2 and dL/df_i = 2 (m_f - m_r) / B, so
-
-        l_i = 2 stop_grad(m_f - m_r) . f_i + stop_grad(L - mean_j 2 (m_f - m_r) . f_j)
-
-    has mean L and, reduced by the global batch size B like every loss, the
-    gradient of L: one step on N replicas equals one step on one device.
-    """
-    real = tf.cast(real_features, tf.float32)
-    fake = tf.cast(fake_features, tf.float32)
-    count = _global_sum(tf.cast(tf.shape(fake)[0], tf.float32))
-    real_mean = _global_sum(tf.reduce_sum(real, axis=0)) / count
-    fake_mean = _global_sum(tf.reduce_sum(fake, axis=0)) / count
-    direction = 2.0 * (fake_mean - real_mean)
-    linear = tf.reduce_sum(fake * direction, axis=-1)
-    value = tf.reduce_sum(tf.square(fake_mean - real_mean))
-    offset = value - _global_sum(tf.reduce_sum(linear)) / count
-    return linear + tf.stop_gradient(offset)
 
 
 #: Discriminator options handled here (not by the architecture builders):
@@ -244,9 +204,6 @@ class SemiSupervisedGAN(ConfigurableGAN):
                          generator_options=generator_options,
                          discriminator_options=discriminator_options,
                          ema_decay=ema_decay, seed=seed, **kwargs)
-        self.generator_loss = "feature_matching"
-        self.supervised_weight = 1.0
-        self.unsupervised_weight = 1.0
 
     def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
         generator, _ = build_networks(architecture, data_shape, latent_dim, width, g_opts, {})
@@ -257,34 +214,22 @@ class SemiSupervisedGAN(ConfigurableGAN):
     def family_config(self):
         return {"num_classes": self.num_label_classes}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                generator_loss="feature_matching", supervised_weight=1.0,
-                unsupervised_weight=1.0, **kwargs):
-        """Configures training (see the class docstring)."""
-        if generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(
-                f"generator_loss must be one of {GENERATOR_LOSSES}; got {generator_loss!r}."
-            )
-        for key, value in (("supervised_weight", supervised_weight),
-                           ("unsupervised_weight", unsupervised_weight)):
-            if float(value) < 0.0:
-                raise ValueError(f"{key} must be >= 0; got {value}.")
-        self.generator_loss = generator_loss
-        self.supervised_weight = float(supervised_weight)
-        self.unsupervised_weight = float(unsupervised_weight)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("generator_loss", "feature_matching",
+               "G's loss: feature matching (Salimans et al.) or non_saturating",
+               check=one_of(*GENERATOR_LOSSES)),
+        Option("supervised_weight", 1.0, "weight of the supervised class term in d_loss",
+               check=non_negative),
+        Option("unsupervised_weight", 1.0, "weight of the unsupervised term in d_loss",
+               check=non_negative),
+    )
+
+    def configure(self):
         if self.adversarial_loss.name not in ("minimax", "non_saturating"):
             raise ValueError(
                 "SemiSupervisedGAN's D is D(x) = Z(x) / (Z(x) + 1): loss must be "
                 f"'non_saturating' or 'minimax'; got {self.adversarial_loss.name!r}."
             )
-
-    def compile_options(self):
-        return {"generator_loss": self.generator_loss,
-                "supervised_weight": self.supervised_weight,
-                "unsupervised_weight": self.unsupervised_weight}
-
     def extra_metric_names(self):
         return ("d_sup", "d_unsup", "d_acc_labelled")
 
@@ -332,8 +277,8 @@ class SemiSupervisedGAN(ConfigurableGAN):
             # Accuracy over the labelled examples of the GLOBAL batch (0 when
             # there are none), the same value on every replica.
             correct = class_accuracy(tf.maximum(tf.cast(labels, tf.int32), 0), real_logits)
-            terms["d_acc_labelled"] = (_global_sum(tf.reduce_sum(correct * labelled))
-                                       / tf.maximum(_global_sum(tf.reduce_sum(labelled)), 1.0))
+            terms["d_acc_labelled"] = (global_sum(tf.stop_gradient(tf.reduce_sum(correct * labelled)))
+                                       / tf.maximum(global_sum(tf.stop_gradient(tf.reduce_sum(labelled))), 1.0))
         terms["d_loss"] = d_loss
         return terms
 

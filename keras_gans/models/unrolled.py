@@ -49,8 +49,10 @@ K + 1 extra D forward passes and K second-order backward passes.
 import keras
 import tensorflow as tf
 
+from keras_gans.losses.reduction import global_sum
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative_int, one_of, optional_positive
 
 UNROLL_OPTIMIZERS = ("adam", "sgd")
 # Inside sqrt(v): keeps the derivative finite where v == 0; ~1e-15 next to
@@ -69,14 +71,6 @@ def _adam_slots(optimizer, variables):
             "Cannot read the Adam slots of the discriminator's optimizer to unroll it "
             f"({e!r}); compile with unroll_optimizer='sgd'."
         ) from e
-
-
-def _global_gradients(grads):
-    """Sums replica gradients of a loss reduced by the GLOBAL batch (identity on one replica)."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return grads
-    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads)
 
 
 @register_family("unrolled")
@@ -105,26 +99,19 @@ class UnrolledGAN(ConfigurableGAN):
 
     default_architecture = "dcgan"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.unroll_steps = 5
-        self.unroll_optimizer = "adam"
-        self.unroll_learning_rate = None
+    options = (
+        Option("unroll_steps", 5, "K, differentiable D updates G looks ahead through",
+               check=non_negative_int),
+        Option("unroll_optimizer", "adam",
+               "how the look-ahead updates D: 'adam' (D's own optimizer, unrolled) or 'sgd'",
+               check=one_of(*UNROLL_OPTIMIZERS)),
+        Option("unroll_learning_rate", None,
+               "learning rate of the look-ahead; default: D's optimizer's",
+               check=optional_positive),
+    )
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                unroll_steps=5, unroll_optimizer="adam", unroll_learning_rate=None, **kwargs):
-        if int(unroll_steps) < 0:
-            raise ValueError(f"unroll_steps must be >= 0; got {unroll_steps}.")
-        if unroll_optimizer not in UNROLL_OPTIMIZERS:
-            raise ValueError(
-                f"unroll_optimizer must be one of {UNROLL_OPTIMIZERS}; got {unroll_optimizer!r}."
-            )
-        if unroll_learning_rate is not None and not float(unroll_learning_rate) > 0:
-            raise ValueError(
-                f"unroll_learning_rate must be positive; got {unroll_learning_rate}.")
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-        if unroll_optimizer == "adam":
+    def configure(self):
+        if self.unroll_optimizer == "adam":
             opt = self.d_optimizer
             if (not isinstance(opt, keras.optimizers.Adam) or opt.amsgrad
                     or getattr(opt, "weight_decay", None)):
@@ -134,14 +121,6 @@ class UnrolledGAN(ConfigurableGAN):
                     f"got {type(opt).__name__}. Pass unroll_optimizer='sgd'."
                 )
             _adam_slots(opt, self.discriminator.trainable_variables)
-        self.unroll_steps = int(unroll_steps)
-        self.unroll_optimizer = unroll_optimizer
-        self.unroll_learning_rate = (None if unroll_learning_rate is None
-                                     else float(unroll_learning_rate))
-
-    def compile_options(self):
-        return {"unroll_steps": self.unroll_steps, "unroll_optimizer": self.unroll_optimizer,
-                "unroll_learning_rate": self.unroll_learning_rate}
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.5, epsilon=1e-8),
@@ -186,9 +165,9 @@ class UnrolledGAN(ConfigurableGAN):
                                                      training=True)
                 fake_logits, _ = disc.stateless_call(weights, non_trainable, fake_in,
                                                      training=True)
-                loss = self._reduce(
+                loss = self.reduce(
                     self.adversarial_loss.discriminator_loss(real_logits, fake_logits))
-            grads = _global_gradients(inner.gradient(loss, weights))
+            grads = global_sum(inner.gradient(loss, weights))
             grads = [tf.zeros_like(w) if g is None else g for w, g in zip(weights, grads)]
             if self.unroll_optimizer == "sgd":
                 weights = [w - lr * g for w, g in zip(weights, grads)]

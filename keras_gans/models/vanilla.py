@@ -29,10 +29,22 @@ import keras
 from keras_gans.losses import adversarial
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option
 
 #: The two losses that define the game of the paper.
 VANILLA_LOSSES = ("minimax", "non_saturating")
 
+
+
+def vanilla_loss(loss):
+    """The adversarial loss of Goodfellow et al. (2014), refusing other games."""
+    loss = adversarial.get(loss)
+    if loss.name not in VANILLA_LOSSES:
+        raise ValueError(
+            f"VanillaGAN plays the game of Goodfellow et al. (2014): loss must be "
+            f"'minimax' or 'non_saturating'; got {loss.name!r}. Other losses have their "
+            "own families (WGAN, LSGAN, SNGAN).")
+    return loss
 
 @register_family("vanilla")
 class VanillaGAN(ConfigurableGAN):
@@ -65,17 +77,12 @@ class VanillaGAN(ConfigurableGAN):
 
     default_architecture = "mlp"
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                **kwargs):
-        name = adversarial.get(loss).name
-        if name not in VANILLA_LOSSES:
-            raise ValueError(
-                f"VanillaGAN plays the game of Goodfellow et al. (2014): loss must be "
-                f"'minimax' or 'non_saturating'; got {name!r}. Other losses have their "
-                "own families (WGAN, LSGAN, SNGAN)."
-            )
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", "non_saturating",
+               "'non_saturating' (the paper's practical G loss) or 'minimax' (the game as "
+               "written), optionally with label_smoothing", check=vanilla_loss,
+               attr="adversarial_loss"),
+    )
 
     def default_optimizers(self):
         # The paper's code starts at learning rate 0.1 with momentum 0.5.

@@ -26,6 +26,8 @@ import tensorflow as tf
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.base import assign_variables
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, positive, positive_int
+from keras_gans.losses import adversarial
 
 
 def clip_weights(variables, clip_value):
@@ -63,26 +65,14 @@ class WGAN(ConfigurableGAN):
     (0.01, 5)
     """
 
-    #: Used when a critic update runs before `compile` sets it.
-    clip_value = 0.01
-
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="wasserstein", d_steps=5,
-                clip_value=0.01, **kwargs):
-        """Configures WGAN training; see `GAN.compile`.
-
-        Args:
-            clip_value: c, the critic's weights are clipped to [-c, c] after
-                every critic update.
-        """
-        clip_value = float(clip_value)
-        if not clip_value > 0:
-            raise ValueError(f"clip_value must be positive; got {clip_value}.")
-        self.clip_value = clip_value
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"clip_value": self.clip_value}
+    options = (
+        Option("loss", "wasserstein", "adversarial loss (the critic's Wasserstein estimate)",
+               check=adversarial.get, attr="adversarial_loss"),
+        Option("d_steps", 5, "critic updates per generator update (n_critic)",
+               check=positive_int),
+        Option("clip_value", 0.01, "c: the critic's weights are clipped to [-c, c] after "
+               "every critic update", check=positive),
+    )
 
     def default_optimizers(self):
         # Algorithm 1: RMSProp, alpha = 5e-5 (the paper reports that

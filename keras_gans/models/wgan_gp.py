@@ -32,6 +32,8 @@ import keras
 from keras_gans.losses import penalties
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, positive_int
+from keras_gans.losses import adversarial
 
 
 @register_family("wgan_gp")
@@ -58,25 +60,15 @@ class WGANGP(ConfigurableGAN):
     default_discriminator_options = {"dcgan": {"normalization": "layer"}}
     #: Log key of the unweighted penalty.
     penalty_key = "d_gp"
-    #: Used when a critic update runs before `compile` sets it.
-    penalty_weight = 10.0
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="wasserstein", d_steps=5,
-                penalty_weight=10.0, **kwargs):
-        """Configures training; see `GAN.compile`.
-
-        Args:
-            penalty_weight: lambda, the weight of the penalty in `d_loss`.
-        """
-        penalty_weight = float(penalty_weight)
-        if penalty_weight < 0:
-            raise ValueError(f"penalty_weight must be >= 0; got {penalty_weight}.")
-        self.penalty_weight = penalty_weight
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"penalty_weight": self.penalty_weight}
+    options = (
+        Option("loss", "wasserstein", "adversarial loss", check=adversarial.get,
+               attr="adversarial_loss"),
+        Option("d_steps", 5, "critic updates per generator update (n_critic)",
+               check=positive_int),
+        Option("penalty_weight", 10.0, "lambda, the weight of the penalty in d_loss",
+               check=non_negative),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),

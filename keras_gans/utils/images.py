@@ -53,3 +53,45 @@ def save_image(array, path, scale=1):
 def save_grid(images, path, rows=None, scale=2):
     """Saves uint8 images as one PNG grid."""
     return save_image(make_grid(images, rows=rows), path, scale=scale)
+
+
+def save_strip(frames, path, scale=2, gif_path=None, duration_ms=80):
+    """Saves uint8 frames `(n, H, W, C)` as one PNG strip (and a GIF).
+
+    Returns the PNG path. The GIF loops forward and back (pillow).
+    """
+    frames = np.asarray(frames)
+    if path is not None:
+        save_image(make_grid(frames, rows=1, padding=1), path, scale=scale)
+    if gif_path is not None:
+        from PIL import Image
+
+        pictures = []
+        for frame in list(frames) + list(frames[-2:0:-1]):
+            array = frame[..., 0] if frame.shape[-1] == 1 else frame
+            image = Image.fromarray(array)
+            if scale != 1:
+                image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+            pictures.append(image)
+        with atomic_path(gif_path) as tmp:
+            pictures[0].save(tmp, format="GIF", save_all=True, append_images=pictures[1:],
+                             duration=duration_ms, loop=0)
+    return path
+
+
+def style_mixing_figure(grid, padding=2, background=255):
+    """Lays out a `mix_styles` grid `(rows + 1, cols + 1, H, W, C)` as one image.
+
+    As in StyleGAN's figure 3: the top row shows the column sources, the left
+    column the row sources, the top-left cell is blank.
+    """
+    grid = np.asarray(grid)
+    r, c = grid.shape[:2]
+    cells = grid.reshape((r * c,) + grid.shape[2:]).copy()
+    cells[0] = background
+    return make_grid(cells, rows=r, padding=padding, pad_value=background)
+
+
+def save_style_mixing_figure(grid, path, scale=2):
+    """Saves a `mix_styles` grid as a PNG laid out like StyleGAN's figure 3."""
+    return save_image(style_mixing_figure(grid), path, scale=scale)

@@ -25,11 +25,11 @@ def test_replicas_draw_different_latents():
     strategy = two_device_strategy()
 
     def draw():
-        model._draw_index = 0
+        model.reset_draws()
         return model.sample_latents(4)
 
     per_replica = strategy.experimental_local_results(strategy.run(tf.function(draw)))
     assert not np.allclose(per_replica[0], per_replica[1])
     # Together they are the single-device draw of the global batch.
-    model._draw_index = 0
+    model.reset_draws()
     np.testing.assert_allclose(np.concatenate(per_replica), model.sample_latents(8).numpy())

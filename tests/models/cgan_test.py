@@ -64,7 +64,7 @@ def test_training_needs_labels():
 
 
 def test_rejects_bad_options():
-    with pytest.raises(ValueError, match="num_classes >= 2"):
+    with pytest.raises(ValueError, match="num_classes must be an integer >= 2"):
         CGAN(data_shape=(8, 8, 1), num_classes=1)
     with pytest.raises(ValueError, match="'input' or 'features'"):
         tiny(discriminator_conditioning="projection")

@@ -10,6 +10,7 @@ import keras_gans
 from keras_gans.losses import AdversarialLoss
 from keras_gans.models.lsgan import LSGAN, PEARSON_CODING, ZERO_ONE_CODING
 from keras_gans.testing import GANFamilyTests
+from keras_gans.testing.doubles import with_linear_critic
 
 
 class TestLSGAN(GANFamilyTests):
@@ -21,23 +22,6 @@ class TestLSGAN(GANFamilyTests):
     def make_dataset(self, model, batches=2):
         return keras_gans.data.load("ring8", batch_size=self.batch_size,
                                     num_samples=batches * self.batch_size)
-
-
-def linear_critic(kernel, **kwargs):
-    """An LSGAN whose D is the linear map x -> x . kernel (for exact outputs)."""
-
-    class LinearCritic(LSGAN):
-        def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
-            generator, _ = super().build_networks(architecture, data_shape, latent_dim, width,
-                                                  g_opts, d_opts)
-            x = keras.Input(data_shape)
-            logits = keras.layers.Dense(1, use_bias=False, name="linear")(x)
-            return generator, keras.Model(x, logits)
-
-    model = LinearCritic(data_shape=(len(kernel),), latent_dim=4, width=4, **kwargs)
-    model.discriminator.get_layer("linear").set_weights(
-        [np.asarray(kernel, np.float32).reshape(-1, 1)])
-    return model
 
 
 def test_defaults():
@@ -59,7 +43,7 @@ def test_losses_follow_the_formula(coding):
     fake_out = np.array([-1.0, 0.25, 3.0, 0.0], np.float32)
     real = tf.constant(np.stack([real_out, np.ones_like(real_out)], axis=1))
     fake = tf.constant(np.stack([fake_out, -np.ones_like(fake_out)], axis=1))
-    gan = linear_critic([1.0, 0.0])
+    gan = with_linear_critic(LSGAN, [1.0, 0.0])
     if coding is None:
         gan.compile()
         coding = ZERO_ONE_CODING

@@ -11,6 +11,7 @@ from keras_gans.testing.conditional import (
     check_export_rejects_out_of_range_labels,
     check_label_validation,
 )
+from keras_gans.testing.doubles import all_layers
 
 
 def tiny(**kwargs):
@@ -37,11 +38,6 @@ def test_defaults_follow_the_paper():
         config = opt.get_config()
         assert math.isclose(config["learning_rate"], 2e-4, rel_tol=1e-6)
         assert (config["beta_1"], config["beta_2"]) == (0.0, 0.9)
-
-
-def all_layers(model):
-    # Recursively: nested models, wrappers' inner layers, layers' sublayers.
-    return list(model._flatten_layers(include_self=False, recursive=True))
 
 
 def test_spectral_norm_everywhere_in_d_and_conditional_bn_in_g():
@@ -88,21 +84,3 @@ def test_generator_label_enters_through_conditional_bn():
     cbns[0].beta.assign(beta)
     images = gan.generate(z, [0, 2])
     assert np.abs(images[0] - images[1]).max() > 1e-2 * np.abs(images).max()
-
-
-def test_draw_index_is_kept_per_thread():
-    # MirroredStrategy traces one replica per thread (see GAN._draw_state).
-    import threading
-
-    gan = tiny()
-    gan._draw_index = 5
-    seen = []
-
-    def replica():
-        seen.append(gan._draw_index)
-        gan._draw_index = 2
-
-    thread = threading.Thread(target=replica)
-    thread.start()
-    thread.join()
-    assert seen == [0] and gan._draw_index == 5

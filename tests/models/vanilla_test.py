@@ -9,6 +9,7 @@ import keras_gans
 from keras_gans.models.architectures import Maxout
 from keras_gans.models.vanilla import VanillaGAN
 from keras_gans.testing import GANFamilyTests
+from keras_gans.testing.doubles import with_linear_critic
 
 
 class TestVanillaGAN(GANFamilyTests):
@@ -20,23 +21,6 @@ class TestVanillaGAN(GANFamilyTests):
     def make_dataset(self, model, batches=2):
         return keras_gans.data.load("ring8", batch_size=self.batch_size,
                                     num_samples=batches * self.batch_size)
-
-
-def linear_critic(cls, kernel, **kwargs):
-    """A `cls` whose D is the linear map x -> x . kernel (for exact logits)."""
-
-    class LinearCritic(cls):
-        def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
-            generator, _ = super().build_networks(architecture, data_shape, latent_dim, width,
-                                                  g_opts, d_opts)
-            x = keras.Input(data_shape)
-            logits = keras.layers.Dense(1, use_bias=False, name="linear")(x)
-            return generator, keras.Model(x, logits)
-
-    model = LinearCritic(data_shape=(len(kernel),), latent_dim=4, width=4, **kwargs)
-    model.discriminator.get_layer("linear").set_weights(
-        [np.asarray(kernel, np.float32).reshape(-1, 1)])
-    return model
 
 
 def _softplus(x):
@@ -61,7 +45,7 @@ def test_minimax_and_non_saturating_generator_losses_follow_their_formulas():
     real = tf.constant([[1.0, 0.0]] * 4)
     results = {}
     for loss in ("minimax", "non_saturating"):
-        gan = linear_critic(VanillaGAN, [1.0, 0.0])
+        gan = with_linear_critic(VanillaGAN, [1.0, 0.0])
         gan.compile(loss=loss)
         with tf.GradientTape() as tape:
             tape.watch(fake)
