@@ -100,7 +100,7 @@ def parse_models_config(text, path=CONFIG_FILE):
                 "`config { ... }` entries can be merged: fix the file by hand.")
         if i < len(toks) and toks[i][1] == ":":
             i += 1
-        start = expect("punct", "{")[2]
+        expect("punct", "{")
         depth, name, base_path, span = 1, None, None, None
         while depth:
             if i >= len(toks):

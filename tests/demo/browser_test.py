@@ -8,7 +8,6 @@ installs both. Set `KERAS_GANS_DEMO_SCREENSHOT=docs/demo.png` to write the
 README's screenshot.
 """
 
-import io
 import os
 import shutil
 
