@@ -40,6 +40,7 @@ def get(identifier):
         if name == "ada":
             return AdaptiveAugment(**config)
         if name in MODES:
+            config.pop("mode", None)
             return ConsistencyRegularization(mode=name, **config)
     raise ValueError(
         f"augment must be None, one of {NAMES}, a dict {{'name': ..., **options}} or an "
@@ -48,11 +49,4 @@ def get(identifier):
 
 def serialize(augment):
     """The `{"name": ..., **config}` dict `get` rebuilds `augment` from (None stays None)."""
-    if augment is None:
-        return None
-    if isinstance(augment, DiffAugment):
-        return {"name": "diffaugment", **augment.get_config()}
-    if isinstance(augment, AdaptiveAugment):
-        return {"name": "ada", **augment.get_config()}
-    config = augment.get_config()
-    return {"name": config.pop("mode"), **config}
+    return None if augment is None else augment.get_config()

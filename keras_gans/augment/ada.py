@@ -413,11 +413,13 @@ class AdaptiveAugment:
         return self(images, model.ada_state.p, model)
 
     def get_config(self):
-        return {"ops": dict(self.ops), "target": self.target, "ada_kimg": self.ada_kimg,
+        return {"name": "ada", "ops": dict(self.ops), "target": self.target, "ada_kimg": self.ada_kimg,
                 "ada_interval": self.ada_interval, "initial_p": self.initial_p, **self.params}
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        config.pop("name", None)
         return cls(**config)
 
 

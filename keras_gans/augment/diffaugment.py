@@ -195,9 +195,11 @@ class DiffAugment:
         return self(images, model)
 
     def get_config(self):
-        return {"policy": ",".join(self.policy), "translation_ratio": self.translation_ratio,
+        return {"name": "diffaugment", "policy": ",".join(self.policy), "translation_ratio": self.translation_ratio,
                 "cutout_ratio": self.cutout_ratio}
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        config.pop("name", None)
         return cls(**config)

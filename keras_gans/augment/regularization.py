@@ -11,7 +11,7 @@ padding (ADA's xflip and xint ops at p = 1).
 Example:
 
 >>> reg = ConsistencyRegularization("bcr")
->>> reg.get_config()["mode"]
+>>> reg.get_config()["name"]
 'bcr'
 """
 
@@ -104,11 +104,13 @@ class ConsistencyRegularization:
         return {"g_zcr": terms.zcr_generator_term(fake_z, fake_dz, self.generator_weight)}
 
     def get_config(self):
-        return {"mode": self.mode, "real_weight": self.real_weight,
+        return {"name": self.mode, "real_weight": self.real_weight,
                 "fake_weight": self.fake_weight,
                 "discriminator_weight": self.discriminator_weight,
                 "generator_weight": self.generator_weight, "sigma": self.sigma}
 
     @classmethod
     def from_config(cls, config):
+        config = dict(config)
+        config["mode"] = config.pop("name", config.get("mode"))
         return cls(**config)

@@ -141,7 +141,7 @@ def build_biggan_generator(resolution, channels, latent_dim, width, num_classes,
     chunks = LatentChunks(stages + 1, name="z_chunks")(z)
     shared = label_embedding(labels, num_classes, shared_dim, name="shared_embedding")
     top = channels_at(4, resolution, width)
-    x = spectral(keras.layers.Dense(4 * 4 * top,
+    x = spectral(keras.layers.Dense(4 * 4 * top, use_bias=False,  # a BN follows
                                     kernel_initializer=keras.initializers.Orthogonal(),
                                     name="project"))(chunks[0])
     x = keras.layers.Reshape((4, 4, top), name="reshape")(x)

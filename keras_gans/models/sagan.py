@@ -79,16 +79,21 @@ def check_attention_resolution(attention_resolution, resolution):
 
 
 def generator_block(x, condition, filters, norm, name, spectral_norm=True):
-    """A BigGAN/SAGAN up block; `norm(name)` returns a conditional-norm layer called on [h, condition]."""
+    """A BigGAN/SAGAN up block; `norm(name)` returns a conditional-norm layer called on [h, condition].
+
+    The convolutions have no bias: each feeds a batch norm, which removes it
+    (and the gradient of such a bias is zero up to rounding, which Adam would
+    turn into full-size random steps that differ between 1 and N replicas).
+    """
     h = norm(name + "_norm1")([x, condition])
     h = keras.layers.ReLU(name=name + "_relu1")(h)
     h = keras.layers.UpSampling2D(2, name=name + "_up")(h)
-    h = conv(filters, 3, name + "_conv1", spectral_norm)(h)
+    h = conv(filters, 3, name + "_conv1", spectral_norm, use_bias=False)(h)
     h = norm(name + "_norm2")([h, condition])
     h = keras.layers.ReLU(name=name + "_relu2")(h)
-    h = conv(filters, 3, name + "_conv2", spectral_norm)(h)
+    h = conv(filters, 3, name + "_conv2", spectral_norm, use_bias=False)(h)
     skip = keras.layers.UpSampling2D(2, name=name + "_skip_up")(x)
-    skip = conv(filters, 1, name + "_skip", spectral_norm)(skip)
+    skip = conv(filters, 1, name + "_skip", spectral_norm, use_bias=False)(skip)
     return keras.layers.Add(name=name)([h, skip])
 
 
@@ -161,7 +166,8 @@ def build_sagan_generator(resolution, channels, latent_dim, width, num_classes,
     z = keras.Input((latent_dim,), name="z")
     labels = label_input()
     top = channels_at(4, resolution, width)
-    x = spectral(keras.layers.Dense(4 * 4 * top, kernel_initializer=keras.initializers.Orthogonal(),
+    x = spectral(keras.layers.Dense(4 * 4 * top, use_bias=False,  # a BN follows
+                                    kernel_initializer=keras.initializers.Orthogonal(),
                                     name="project"), spectral_norm)(z)
     x = keras.layers.Reshape((4, 4, top), name="reshape")(x)
 
