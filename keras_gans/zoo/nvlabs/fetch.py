@@ -7,7 +7,7 @@
   used its sha256 is stored in `sha256_pins.json` in that folder and printed
   (trust on first use); a later file with another sha256 is refused.
 - Convert once: the Keras model (`model.keras`) is cached in
-  `converted/<name>-<which>-<sha>-<converter>/` beside the pickle; it is
+  `converted/<sha>-<which>-<code>/` beside the pickle; it is
   rebuilt only when the pickle, `which` or the converter's code changes.
 
 Every failure is one line that names the URL, the cache path and how to put
@@ -261,7 +261,7 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
         fingerprint = nvlabs.module_fingerprint(module_name)
         target = os.path.join(
             directory,
-            f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}",
+            f"{sha256[:16]}-{_which_key(which)}-{fingerprint[:12]}",
             "model.keras",
         )
         cached = _load_cached(target, log)
@@ -271,7 +271,7 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
     module_name, _ = nvlabs.converter_for(snapshot, which)
     fingerprint = nvlabs.module_fingerprint(module_name)
     folder = os.path.join(
-        directory, f"{label}-{_which_key(which)}-{sha256[:16]}-{fingerprint[:12]}"
+        directory, f"{sha256[:16]}-{_which_key(which)}-{fingerprint[:12]}"
     )
     target = os.path.join(folder, "model.keras")
     gan = _load_cached(target, log)
@@ -284,7 +284,8 @@ def load_converted(path, sha256, label, which="G_ema", log=None):
         partial = os.path.join(folder, f"model.{os.getpid()}.partial.keras")
         gan.save(partial)
         os.replace(partial, target)
-    index[key] = {"converter": module_name, "folder": folder}
+    index[key] = {"converter": module_name, "folder": folder, "source": os.path.abspath(path),
+                  "first_name": index.get(key, {}).get("first_name", label)}
     os.makedirs(directory, exist_ok=True)
     partial = f"{index_path}.{os.getpid()}.partial"
     with open(partial, "w", encoding="utf-8") as f:

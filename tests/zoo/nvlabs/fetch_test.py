@@ -161,12 +161,17 @@ def test_changed_file_is_refused_against_its_pin(cache, nvlabs_file):
     assert "\n" not in message and str(path) in message and "pinned" in message and sha in message
 
 
-def test_source_path_is_pinned_too(cache, nvlabs_file):
-    gan = zoo.load("stylegan2_ffhq", source=str(nvlabs_file("stylegan2_small.pkl")))
-    assert type(gan).__name__ == "StyleGAN2"
+def test_source_path_is_pinned_too(first_load, nvlabs_file):
+    # The shared cache already holds this file's conversion: only the pin is new.
+    _, _, _, cache = first_load
+    logs = []
+    gan = fetch.load_official("stylegan2_ffhq", source=str(nvlabs_file("sg2ada_A.pkl")),
+                              log=logs.append)
+    assert type(gan).__name__ == "StyleGAN2" and gan.preset_name == "stylegan2_ffhq"
+    assert not any("converting" in line for line in logs)
     assert "stylegan2_ffhq" in json.loads((cache / fetch.PINS_FILE).read_text())
     with pytest.raises(fetch.PinMismatchError):
-        fetch.load_official("stylegan2_ffhq", source=str(nvlabs_file("sg2ada_A.pkl")))
+        zoo.load("stylegan2_ffhq", source=str(nvlabs_file("stylegan2_small.pkl")))
     with pytest.raises(fetch.OfficialWeightsUnavailableError, match="is no file"):
         zoo.load("stylegan2_ffhq", source=str(cache / "missing.pkl"))
 
@@ -180,9 +185,9 @@ def test_truncated_download_is_never_pinned(cache, nvlabs_file, tmp_path):
     assert not (cache / fetch.PINS_FILE).exists()
 
 
-def test_load_a_pickle_path(cache, nvlabs_file, tmp_path):
-    gan = zoo.load(str(nvlabs_file("stylegan1_small.pkl")))
-    assert type(gan).__name__ == "StyleGAN"
+def test_load_a_pickle_path(first_load, nvlabs_file, tmp_path):
+    gan = zoo.load(str(nvlabs_file("sg2ada_A.pkl")))  # converted by first_load: a cached load
+    assert type(gan).__name__ == "StyleGAN2"
     with pytest.raises(FileNotFoundError, match="No NVIDIA snapshot at"):
         zoo.load(str(tmp_path / "nothing.pkl"))
     with pytest.raises(ValueError, match="source= is only for official"):
@@ -190,15 +195,14 @@ def test_load_a_pickle_path(cache, nvlabs_file, tmp_path):
 
 
 def test_convert_to_preset_writes_a_keras_native_folder(nvlabs_file, tmp_path):
-    out = nvlabs.convert_to_preset(nvlabs_file("stylegan2_small.pkl"), tmp_path / "converted")
+    out = nvlabs.convert_to_preset(nvlabs_file("stylegan1_small.pkl"), tmp_path / "converted")
     assert sorted(os.listdir(out)) == ["README.md", "model.keras", "nvlabs.json"]
     info = json.loads((tmp_path / "converted" / "nvlabs.json").read_text())
-    assert (
-        info["format"] == "tf" and info["sampled_network"] == "Gs" and info["family"] == "StyleGAN2"
-    )
+    assert (info["format"], info["sampled_network"], info["family"]) == ("tf", "Gs", "StyleGAN")
+    assert info["networks"]["Gs"]["class_name"] == "G_style"
     assert "non-commercial" in info["licence"]
     loaded = keras.saving.load_model(tmp_path / "converted" / "model.keras")
-    ref = np.load(nvlabs_file("stylegan2_small_ref.npz"))
+    ref = np.load(nvlabs_file("stylegan1_small_ref.npz"))
     z = np.random.RandomState(123).randn(8, 64).astype("float32")
     np.testing.assert_allclose(np.asarray(loaded.mapping(z)), ref["dlatents_psi1"][:, 0], atol=1e-3)
 
