@@ -91,6 +91,9 @@ def main():
     if args.big_mb > 0:
         write_big_snapshot(big, args.big_mb)
         files.append(big)
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.1f} (1 min) on {os.cpu_count()} CPUs; "
+          "times are wall-clock")
     print("| file | size MB | best read s | MB/s | peak RSS growth MB | growth / size |")
     print("|---|---|---|---|---|---|")
     try:
@@ -110,6 +113,7 @@ def main():
                 f"{size / row['best_s']:.0f} "
                 f"| {growth:.0f} | {growth / size:.2f} |"
             )
+        print(f"load average after: {os.getloadavg()[0]:.1f} (1 min)")
     finally:
         if not args.keep and os.path.exists(big):
             os.remove(big)
