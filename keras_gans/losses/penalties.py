@@ -362,6 +362,12 @@ def path_length_penalty(synthesis_fn, w, noise_images, pl_mean, decay=0.01):
     w = tf.convert_to_tensor(w)
     if w.shape.rank not in (2, 3):
         raise ValueError(f"w must be [batch, num_ws, w_dim] or [batch, w_dim]; got {w.shape}.")
+    if w.dtype in (tf.float16, tf.bfloat16):
+        # Under mixed precision the mapping network returns 16-bit w: take the
+        # gradient with respect to a float32 copy (the synthesis layers cast
+        # it back for their own compute), so J^T y, the lengths and the
+        # running mean are float32.
+        w = tf.cast(w, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(w)
         # Project in w's precision (float32 under mixed precision: a float16

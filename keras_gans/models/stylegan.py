@@ -809,7 +809,8 @@ class StyleGAN(GAN):
         if w is None:
             return
         # The mean over the GLOBAL batch: every replica assigns the same value.
-        batch_mean = global_mean(w, axis=0)
+        # In float32, as the w_avg variable (w is 16-bit under mixed precision).
+        batch_mean = global_mean(tf.cast(w, tf.float32), axis=0)
         w_avg = self.generator.w_avg
         assign_variables([w_avg], [batch_mean + (tf.convert_to_tensor(w_avg) - batch_mean)
                                    * self.w_avg_beta])
