@@ -6,7 +6,6 @@ Each is listed only when the module it calls is installed; the check looks
 for the file and imports nothing.
 """
 
-import importlib
 import os
 
 from keras_gans.cli.app import CommandError, positive_int, non_negative_int
@@ -24,16 +23,6 @@ def _available(module):
     return os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py"))
 
 
-def _public(module, *names):
-    """The first of `names` that `module` defines (imported now), or a one-line error."""
-    mod = importlib.import_module(module)
-    for name in names:
-        if hasattr(mod, name):
-            return getattr(mod, name)
-    raise CommandError(f"{module} provides none of {', '.join(names)}; this installation "
-                       "does not support the command yet.")
-
-
 def add_parsers(sub, common):
     if _available("keras_gans.zoo.nvlabs"):
         c = sub.add_parser("convert", help="convert an NVIDIA StyleGAN/StyleGAN2 pickle "
@@ -42,7 +31,7 @@ def add_parsers(sub, common):
         c.add_argument("--out", required=True,
                        help="folder for model.keras (then `keras-gans sample OUT`)")
         c.add_argument("--which", default="G_ema",
-                       help="the network to convert (G_ema, G, D; default G_ema)")
+                       help="the generator to convert: G_ema (default; Gs in TF files) or G")
         common(c)
         c.set_defaults(fn="convert")
     if _available("keras_gans.demo"):
@@ -55,7 +44,7 @@ def add_parsers(sub, common):
                        help="where preset names are looked up (default: savedmodels/)")
         common(d)
         d.set_defaults(fn="demo")
-    if _available("keras_gans.models.translation") or _available("keras_gans.translation"):
+    if _available("keras_gans.models.translation"):
         t = sub.add_parser("translate", help="translate images with an image-to-image model")
         t.add_argument("model", help="preset name, run folder or .keras file")
         t.add_argument("input", help="a PNG/JPEG image or a folder of them")
@@ -71,17 +60,20 @@ def convert(args):
         raise CommandError(f"No such file: {args.path}; pass the network pickle (.pkl).")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise CommandError(f"--out {args.out} is a file; pass a folder.")
+    if args.which not in ("G_ema", "G"):
+        raise CommandError(f"--which must be G_ema (the averaged generator) or G; got "
+                           f"{args.which!r}.")
     import_tensorflow(args.verbose)
-    from keras_gans.utils.files import atomic_path
+    import time
 
-    convert_fn = _public("keras_gans.zoo.nvlabs", "convert")
-    print(f"Converting {args.path} ({args.which}) ...", flush=True)
-    model = convert_fn(args.path, which=args.which)
-    os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, "model.keras")
-    with atomic_path(path) as tmp:
-        model.save(tmp)
-    print(f"Wrote {path}; sample it with `keras-gans sample {args.out} -o grid.png`.")
+    from keras_gans.zoo.nvlabs import convert_to_preset
+
+    start = time.monotonic()
+    print(f"[1/1] reading (nothing in the file runs) and converting {args.path} "
+          f"({args.which})", flush=True)
+    out = convert_to_preset(args.path, args.out, which=args.which)
+    print(f"Wrote {os.path.join(out, 'model.keras')} in {time.monotonic() - start:.0f} s; "
+          f"sample it with `keras-gans sample {out} -o grid.png`.")
     return 0
 
 
@@ -97,21 +89,37 @@ def demo(args):
     return 0
 
 
+def _read_images(files, channels):
+    import numpy as np
+    from PIL import Image
+
+    images = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                array = np.asarray(im.convert("L" if channels == 1 else "RGB"))
+        except OSError as e:
+            raise CommandError(f"{f} is not a readable image ({e}).") from None
+        images.append(array[..., None] if array.ndim == 2 else array)
+    shapes = {a.shape for a in images}
+    if len(shapes) > 1:
+        raise CommandError(f"The input images differ in size ({sorted(shapes)}); give images of "
+                           "one size.")
+    return np.stack(images)
+
+
 def translate(args):
     if not os.path.exists(args.input):
         raise CommandError(f"No such image or folder: {args.input}.")
     if not args.o.lower().endswith(".png"):
         raise CommandError(f"-o {args.o}: the output is a PNG; name it <something>.png.")
     import_tensorflow(args.verbose)
-    import numpy as np
-    from PIL import Image
-
-    from keras_gans.utils.images import save_grid
+    from keras_gans.utils.images import save_grid, save_image
 
     model = load_model(args.model)
     if not hasattr(model, "translate"):
-        raise CommandError(f"{args.model} is a {type(model).__name__}, not a translation "
-                           "model.")
+        raise CommandError(f"{args.model} is a {type(model).__name__}, not an image-to-image "
+                           "model (`keras-gans families` lists the sampling ones).")
     if os.path.isdir(args.input):
         files = sorted(os.path.join(args.input, f) for f in os.listdir(args.input)
                        if f.lower().endswith((".png", ".jpg", ".jpeg", ".bmp")))
@@ -119,15 +127,15 @@ def translate(args):
             raise CommandError(f"{args.input} holds no PNG/JPEG images.")
     else:
         files = [args.input]
-    images = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                images.append(np.asarray(im.convert("RGB")))
-        except OSError as e:
-            raise CommandError(f"{f} is not a readable image ({e}).") from None
-    out = model.translate(np.stack(images), target_domain=args.domain, seed=args.seed)
-    save_grid(np.asarray(out), args.o, scale=1)
+    images = _read_images(files, model.image_shape[-1])
+    domain = args.domain
+    if domain is not None and domain.lstrip("-").isdigit():
+        domain = int(domain)
+    out = model.translate(images, target_domain=domain, seed=args.seed)
+    if len(out) == 1:
+        save_image(out[0], args.o)  # one image in, the translated image out (no grid)
+    else:
+        save_grid(out, args.o, scale=1)
     print(f"Wrote {len(images)} translated image(s) to {args.o}")
     return 0
 

@@ -380,7 +380,7 @@ class GAN(SamplingMixin, AdversarialModel):
             images, labels = data["images"], data.get("labels")
         else:
             images, labels = data, None
-        return images, labels
+        return images, self.check_training_labels(labels, images)
 
     def critic_slices(self, real, labels=None):
         """The `d_steps` (real, labels) pairs the D updates of one step see."""

@@ -56,6 +56,47 @@ class SamplingMixin:
             )
         return labels.astype(np.int32)
 
+    def check_training_labels(self, labels, images):
+        """The labels of a training batch, checked as `check_labels` checks them.
+
+        Integer dtype and shape (batch,) are checked when the step is traced;
+        the range [0, num_classes) and the batch size in the graph, on every
+        replica's rows, so a bad label stops `fit` with the message `generate`
+        gives instead of training on a zero one-hot vector (out of range) or a
+        truncated float. Returns int32 labels (None for an unconditional model).
+        """
+        import tensorflow as tf
+
+        if self.num_classes is None:
+            return None
+        name = type(self).__name__
+        if labels is None:
+            raise ValueError(
+                f"{name} is conditional: the dataset must yield (images, labels) with integer "
+                f"labels in [0, {self.num_classes - 1}] "
+                "(keras_gans.data.load(..., with_labels=True)).")
+        labels = tf.convert_to_tensor(labels)
+        if not labels.dtype.is_integer:
+            raise ValueError(f"labels must be integers; got dtype {labels.dtype.name}. Cast "
+                             "the dataset's labels to int32 (class indices, not one-hot).")
+        if labels.shape.rank != 1:
+            raise ValueError(f"labels must have shape (batch,); got {labels.shape}. Give class "
+                             "indices, not one-hot vectors.")
+        labels = tf.cast(labels, tf.int32)
+        checks = [
+            tf.debugging.Assert(
+                tf.logical_and(tf.reduce_all(labels >= 0),
+                               tf.reduce_all(labels < self.num_classes)),
+                [f"labels must lie in [0, {self.num_classes - 1}]; got values in [",
+                 tf.reduce_min(labels), tf.reduce_max(labels), "]"]),
+            tf.debugging.Assert(
+                tf.equal(tf.shape(labels)[0], tf.shape(images)[0]),
+                ["labels must have one label per image; got", tf.shape(labels)[0],
+                 "labels for", tf.shape(images)[0], "images"]),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
     def generator_inputs(self, z, labels):
         """The generator's inputs for latents and (optional) labels."""
         return z if labels is None else [z, labels]
