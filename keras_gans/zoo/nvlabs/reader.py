@@ -33,6 +33,7 @@ Example:
 
 import collections
 import dataclasses
+import functools
 import hashlib
 import io
 import math
@@ -654,6 +655,12 @@ def _source_text(source):
         source = source.decode("utf-8")
     if not isinstance(source, str):
         raise NVLabsFormatError(f"embedded module source is a {type(source).__name__}, not text")
+    return _stripped_and_hashed(source)
+
+
+@functools.lru_cache(maxsize=16)
+def _stripped_and_hashed(source):
+    # Every module of a network carries the same source text: hash it once.
     source = source.removeprefix("\ufeff")
     return source, hashlib.sha256(source.encode("utf-8")).hexdigest()
 
