@@ -62,7 +62,6 @@ from keras_gans.layers.modulated import ModulatedConv2D, ToRGB
 from keras_gans.layers.noise import NoiseInjection
 from keras_gans.losses import penalties
 from keras_gans.losses.reduction import global_mean
-from keras_gans.models.base import PerReplica, assign_variables
 from keras_gans.models.karras_common import (
     DiscriminatorEpilogue,
     build_mapping_network,
@@ -72,6 +71,7 @@ from keras_gans.models.karras_common import (
     lazy_regularizer,
     resolution_log2,
 )
+from keras_gans.models.randomness import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
 from keras_gans.models.stylegan import StyleGAN
 
@@ -499,7 +499,7 @@ class StyleGAN2(StyleGAN):
         """
         m = tf.maximum(batch // self.pl_batch_shrink, 1)
         # A fixed sub-stream of the step's noise (see `path_length_draws`).
-        self._draw_index = self.path_length_draws
+        self.draw_index = self.path_length_draws
         due = tf.equal(tf.math.floormod(tf.cast(self.g_optimizer.iterations, tf.int64),
                                         self.pl_interval), 0)
         lengths = lazy_regularizer(self.g_optimizer.iterations, self.pl_interval,

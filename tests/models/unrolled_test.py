@@ -33,7 +33,7 @@ def _generator_gradients(gan, real, z, steps):
     gan.unroll_steps = steps
     with tf.GradientTape() as tape:
         fake = gan.generator(z, training=True)
-        loss = gan._reduce(gan.compute_generator_loss(fake, real=real)["g_loss"])
+        loss = gan.reduce(gan.compute_generator_loss(fake, real=real)["g_loss"])
     return [g.numpy() for g in tape.gradient(loss, gan.generator.trainable_variables)]
 
 
@@ -75,7 +75,7 @@ def test_unrolled_gradient_differs_from_plain_gradient(unroll_optimizer):
     base.compile()
     with tf.GradientTape() as tape:
         fake = base.generator(z, training=True)
-        loss = base._reduce(base.compute_generator_loss(fake, real=real)["g_loss"])
+        loss = base.reduce(base.compute_generator_loss(fake, real=real)["g_loss"])
     for a, b in zip(tape.gradient(loss, base.generator.trainable_variables), plain):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
 
@@ -101,7 +101,7 @@ def test_second_order_term_is_present():
 
 def _d_gradients(gan, real, fake):
     with tf.GradientTape() as tape:
-        loss = gan._reduce(gan.adversarial_loss.discriminator_loss(
+        loss = gan.reduce(gan.adversarial_loss.discriminator_loss(
             gan.discriminator(real, training=True), gan.discriminator(fake, training=True)))
     return tape.gradient(loss, gan.discriminator.trainable_variables)
 
