@@ -46,6 +46,8 @@ import inspect
 import keras
 import tensorflow as tf
 
+from keras_gans import augment as augment_lib
+from keras_gans import mixed_precision
 from keras_gans.losses import adversarial
 from keras_gans.losses.adversarial import per_example
 from keras_gans.models.core import AdversarialModel
@@ -101,6 +103,11 @@ class GAN(SamplingMixin, AdversarialModel):
                check=adversarial.get, attr="adversarial_loss"),
         Option("d_steps", 1, "discriminator updates per generator update",
                check=positive_int),
+        Option("augment", None,
+               "data-efficient training (keras_gans.augment): 'diffaugment', 'ada', 'cr', "
+               "'bcr', 'zcr', 'bcr+zcr', a {'name': ..., **options} dict or None; applied to "
+               "every image D sees in training (real and fake, D and G steps)",
+               check=augment_lib.get),
         Option("critic_batches", "shared",
                "which real rows the d_steps D updates see: 'shared' (keras.io's WGAN-GP: all "
                "of them) or 'split' (the WGAN papers' Algorithm 1: update i sees rows "
@@ -249,6 +256,20 @@ class GAN(SamplingMixin, AdversarialModel):
                 `run_eagerly`.
         """
         super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
+        self.configure_augment()
+
+    def configure_augment(self):
+        """Adds the augmentation's log keys and, for ADA, its saved controller state."""
+        if self.augment is None:
+            return
+        for name in self.augment.metric_names:
+            if name not in self._trackers:
+                self._trackers[name] = keras.metrics.Mean(name=name)
+        if isinstance(self.augment, augment_lib.AdaptiveAugment) and \
+                getattr(self, "ada_state", None) is None:
+            with self.distribute_strategy.scope():
+                self.ada_state = augment_lib.ada.AdaState(self.augment.initial_p,
+                                                          name="ada_state")
 
     def optimizer_variables(self, name):
         network = self.discriminator if name == "d_optimizer" else self.generator
@@ -269,6 +290,12 @@ class GAN(SamplingMixin, AdversarialModel):
         # default shuffle=True would only warn that it ignores it.
         if shuffle is None:
             shuffle = not isinstance(x, tf.data.Dataset)
+        # tf.data's autotuning can stall fit for seconds at every iterator
+        # teardown (end of fit, each epoch of a finite dataset); datasets that
+        # do not choose are run without it (keras_gans.data.pipeline_options).
+        from keras_gans.data.pipeline import without_autotune
+
+        x = without_autotune(x)
         from keras_gans import distribute
 
         if distribute.is_multi_worker(self.distribute_strategy):
@@ -298,7 +325,9 @@ class GAN(SamplingMixin, AdversarialModel):
     # ------------------------------------------------------------- the hooks
     def discriminate(self, images, labels=None, training=True):
         inputs = images if labels is None or self.num_classes is None else [images, labels]
-        return self.discriminator(inputs, training=training)
+        # float32 logits: the losses (and their logs) are computed in float32
+        # under mixed precision.
+        return mixed_precision.to_float32(self.discriminator(inputs, training=training))
 
     def generate_for_training(self, z, labels=None):
         inputs = z if labels is None or self.num_classes is None else [z, labels]
@@ -331,17 +360,47 @@ class GAN(SamplingMixin, AdversarialModel):
     def after_discriminator_update(self):
         """Called after each D update (WGAN clips its weights here)."""
 
+    def augment_for_discriminator(self, images):
+        """Images as D sees them in training: `compile(augment=...)`'s transform
+        (DiffAugment, ADA), differentiable so G's gradient passes through it."""
+        if images is None or self.augment is None or not self.augment.transforms_inputs:
+            return images
+        return self.augment.augment_images(self, images)
+
     def after_generator_update(self):
         """Called after each G update (before the EMA update)."""
 
     # ---------------------------------------------------------------- updates
     def _discriminator_update(self, real, fake, labels=None):
         variables = self.discriminator.trainable_variables
+        fake = tf.stop_gradient(fake)
         with tf.GradientTape() as tape:
-            terms = self.compute_discriminator_loss(real, tf.stop_gradient(fake), labels)
+            terms = self.compute_discriminator_loss(self.augment_for_discriminator(real),
+                                                    self.augment_for_discriminator(fake), labels)
+            if self.augment is not None and not self.augment.transforms_inputs:
+                extra = self.augment.discriminator_terms(self, real, fake, labels)
+                terms.update(extra)
+                terms["d_loss"] = terms["d_loss"] + tf.add_n(list(extra.values()))
             loss = self.reduce(terms["d_loss"])
         self.apply_gradients(self.d_optimizer, loss, tape, variables)
         self.after_discriminator_update()
+        if isinstance(self.augment, augment_lib.AdaptiveAugment):
+            # sign(D(real logits)): the logged d_real is a probability for sigmoid losses.
+            d_real = tf.cast(terms["d_real"], tf.float32)
+            centre = 0.5 if self.adversarial_loss.uses_sigmoid else 0.0
+            augment_lib.ada.ada_controller_update(self.ada_state, self.augment,
+                                                  tf.sign(d_real - centre))
+        return terms
+
+    def _generator_terms(self, fake, labels, real):
+        """compute_generator_loss on D's view of the images, plus zCR's G term."""
+        terms = self.compute_generator_loss(self.augment_for_discriminator(fake), labels,
+                                            real=self.augment_for_discriminator(real))
+        if self.augment is not None and not self.augment.transforms_inputs:
+            extra = self.augment.generator_terms(self, tf.shape(fake)[0], labels)
+            if extra:
+                terms.update(extra)
+                terms["g_loss"] = terms["g_loss"] + tf.add_n(list(extra.values()))
         return terms
 
     def discriminator_step(self, real, labels=None):
@@ -358,7 +417,7 @@ class GAN(SamplingMixin, AdversarialModel):
         z = self.sample_latents(batch_size)
         with tf.GradientTape() as tape:
             fake = self.generate_for_training(z, labels)
-            terms = self.compute_generator_loss(fake, labels, real=real)
+            terms = self._generator_terms(fake, labels, real)
             loss = self.reduce(terms["g_loss"])
         self.apply_gradients(self.g_optimizer, loss, tape, variables)
         self.after_generator_update()
@@ -427,14 +486,17 @@ class GAN(SamplingMixin, AdversarialModel):
                 g_fake = fake
             else:
                 g_fake = self.generate_for_training(self.sample_latents(batch), labels)
-            g_terms = self.compute_generator_loss(g_fake, labels, real=real)
+            g_terms = self._generator_terms(g_fake, labels, real)
             g_loss = self.reduce(g_terms["g_loss"])
         self.apply_gradients(self.g_optimizer, g_loss, g_tape, variables)
         self.after_generator_update()
         logs.update(g_terms)
         self.update_ema()
         self.rng_step.assign_add(1)
-        return self.update_trackers(logs)
+        results = self.update_trackers(logs)
+        if isinstance(self.augment, augment_lib.AdaptiveAugment):
+            results["ada_p"] = self.ada_state.p  # the current p, every step
+        return results
 
     def test_step(self, data):
         """Losses on a batch without updates (for `evaluate`/validation data)."""

@@ -32,6 +32,8 @@ from keras import ops
 from keras_gans.losses.penalties import orthogonal_penalty
 from keras_gans.models.cgan import check_num_classes, require_labels
 from keras_gans.models.conditioning import label_embedding, label_input
+from keras_gans.losses import adversarial
+from keras_gans.models.options import Option, positive_int
 from keras_gans.models.registry import register_family
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.sagan import (build_resnet_discriminator, channels_at,
@@ -297,9 +299,11 @@ class BigGAN(ConfigurableGAN):
         terms["g_ortho"] = ortho
         return terms
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="hinge", d_steps=2, **kwargs):
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", "hinge", "adversarial loss (the paper's hinge)", check=adversarial.get,
+               attr="adversarial_loss"),
+        Option("d_steps", 2, "D updates per G update (the paper: 2)", check=positive_int),
+    )
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.999),

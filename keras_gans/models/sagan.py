@@ -29,6 +29,8 @@ from keras_gans.layers.conditional import ConditionalBatchNormalization, Project
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.cgan import check_num_classes, require_labels
 from keras_gans.models.conditioning import GlobalSumPooling2D, label_input
+from keras_gans.losses import adversarial
+from keras_gans.models.options import Option, positive_int
 from keras_gans.models.registry import register_family
 
 
@@ -243,9 +245,11 @@ class SAGAN(ConfigurableGAN):
                 "num_classes": self.num_classes,
                 "attention_resolution": self.attention_resolution}
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="hinge", d_steps=1, **kwargs):
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
+    options = (
+        Option("loss", "hinge", "adversarial loss (the paper's hinge)", check=adversarial.get,
+               attr="adversarial_loss"),
+        Option("d_steps", 1, "D updates per G update (the paper: 1)", check=positive_int),
+    )
 
     def default_optimizers(self):
         # TTUR (Heusel et al. 2017) as in the paper: D 4e-4, G 1e-4.
