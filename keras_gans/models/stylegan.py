@@ -66,7 +66,7 @@ from keras_gans.layers.noise import NoiseInjection
 from keras_gans.layers.normalization import PixelNormalization, instance_normalize
 from keras_gans.losses import penalties
 from keras_gans.losses.reduction import global_mean
-from keras_gans.models.base import GAN, PerReplica, assign_variables
+from keras_gans.models.base import GAN
 from keras_gans.models.karras_common import (
     assert_truncation_psi,
     build_mapping_network,
@@ -83,6 +83,7 @@ from keras_gans.models.karras_common import (
     slerp,
     truncate,
 )
+from keras_gans.models.randomness import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
 
 
@@ -870,7 +871,7 @@ class StyleGAN(GAN):
                 p = psi if psi.ndim == 0 or len(psi) == 1 else psi[i:i + batch_size]
                 chunk = gen.truncate(chunk, tf.constant(p))
             seed = None if seeds is None else tf.constant(seeds[i:i + batch_size])
-            out.append(np.asarray(gen.synthesis(chunk, noise_mode=noise_mode, noise_seed=seed)))
+            out.append(self._compiled_synthesis(gen, chunk, noise_mode, seed).numpy())
         # The synthesis output is linear (the papers); images are [-1, 1].
         return np.clip(np.concatenate(out, axis=0), -1.0, 1.0)
 
@@ -885,9 +886,25 @@ class StyleGAN(GAN):
         gen = self.inference_generator
         out = []
         for i in range(0, len(z), batch_size):
-            lab = None if labels is None else tf.constant(labels[i:i + batch_size])
-            out.append(np.asarray(gen.map(tf.constant(z[i:i + batch_size]), lab)))
+            chunk = tf.constant(z[i:i + batch_size])
+            if labels is None:
+                w = self.run_compiled("mapping", lambda z: gen.map(z, None), chunk)
+            else:
+                w = self.run_compiled("mapping", lambda z, y: gen.map(z, y), chunk,
+                                      tf.constant(labels[i:i + batch_size]))
+            out.append(tf.cast(w, tf.float32).numpy())
         return np.concatenate(out, axis=0)
+
+    def _compiled_synthesis(self, gen, ws, noise_mode, noise_seed):
+        """`gen.synthesis` as float32 through a compiled function (see `run_compiled`)."""
+        if noise_seed is None:
+            return self.run_compiled(
+                f"synthesis/{noise_mode}",
+                lambda ws: tf.cast(gen.synthesis(ws, noise_mode=noise_mode), tf.float32), ws)
+        return self.run_compiled(
+            f"synthesis/{noise_mode}/seeded",
+            lambda ws, seed: tf.cast(gen.synthesis(ws, noise_mode=noise_mode, noise_seed=seed),
+                                     tf.float32), ws, noise_seed)
 
     def discriminate(self, images, labels=None, training=False):
         """D's logits `[n, 1]` for images in [-1, 1], NHWC (and integer labels).
@@ -1083,20 +1100,20 @@ class StyleGAN(GAN):
         extra = [] if num_classes is None else [label_spec]
         if num_classes is not None:
             # Explicit positional signatures (a default argument is no input).
-            serve_fn = lambda z, truncation_psi, labels: serve(z, truncation_psi, labels)  # noqa: E731
-            generate_fn = lambda z, labels: generate(z, labels)  # noqa: E731
-            seeded_fn = lambda z, truncation_psi, noise_seed, labels: generate_seeded(  # noqa: E731
+            serve_fn = lambda z, truncation_psi, labels: serve(z, truncation_psi, labels)
+            generate_fn = lambda z, labels: generate(z, labels)
+            seeded_fn = lambda z, truncation_psi, noise_seed, labels: generate_seeded(
                 z, truncation_psi, noise_seed, labels)
-            mapping_fn = lambda z, labels: mapping(z, labels)  # noqa: E731
-            mixing_fn = lambda z1, z2, crossover, labels: style_mixing(  # noqa: E731
+            mapping_fn = lambda z, labels: mapping(z, labels)
+            mixing_fn = lambda z1, z2, crossover, labels: style_mixing(
                 z1, z2, crossover, labels)
         else:
-            serve_fn = lambda z, truncation_psi: serve(z, truncation_psi)  # noqa: E731
-            generate_fn = lambda z: generate(z)  # noqa: E731
-            seeded_fn = lambda z, truncation_psi, noise_seed: generate_seeded(  # noqa: E731
+            serve_fn = lambda z, truncation_psi: serve(z, truncation_psi)
+            generate_fn = lambda z: generate(z)
+            seeded_fn = lambda z, truncation_psi, noise_seed: generate_seeded(
                 z, truncation_psi, noise_seed)
-            mapping_fn = lambda z: mapping(z)  # noqa: E731
-            mixing_fn = lambda z1, z2, crossover: style_mixing(z1, z2, crossover)  # noqa: E731
+            mapping_fn = lambda z: mapping(z)
+            mixing_fn = lambda z1, z2, crossover: style_mixing(z1, z2, crossover)
         return [
             ("serving_default", serve_fn, [z_spec, psi_spec] + extra),
             ("generate", generate_fn, [z_spec] + extra),

@@ -659,7 +659,7 @@ def stylegan2_config(snapshot, which="G_ema"):
     reproduce, listing the supported ones.
     """
     snap = _snapshot(snapshot)
-    sampled, g, d, label = _records(snap, which)
+    sampled, _, d, label = _records(snap, which)
     if snap["format"] == "pytorch":
         _check_pytorch_classes(sampled, d)
         config = _pytorch_config(sampled, d, label, "D")

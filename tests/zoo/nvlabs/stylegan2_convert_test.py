@@ -313,7 +313,7 @@ def test_converted_model_exports_and_serves_with_tensorflow_alone(tf_case, tmp_p
                     "imported": "keras_gans" in sys.modules}}))
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                         check=False, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert out.returncode == 0, out.stderr[-2000:]
     result = eval(out.stdout.strip().splitlines()[-1])
     assert result == {"serve": result["serve"], "w": result["w"], "mix": (4, 32, 32, 3),
