@@ -82,9 +82,3 @@ def test_missing_file_says_how_to_restore(tiny_zoo):
     os.remove(tmp / "zoo" / "dcgan_tiny" / "config.json")
     with pytest.raises(FileNotFoundError, match="git checkout -- zoo/dcgan_tiny"):
         zoo.load("dcgan_tiny")
-
-
-@pytest.mark.parametrize("name", ["stylegan_ffhq", "stylegan2_ffhq"])
-def test_unavailable_presets_say_why(name):
-    with pytest.raises(zoo.PresetUnavailableError, match="not available.*pickle"):
-        zoo.load(name)
