@@ -42,3 +42,9 @@ from keras_gans.models.stylegan import StyleGAN  # noqa: F401,E402
 from keras_gans.models.stylegan2 import StyleGAN2  # noqa: F401,E402
 from keras_gans.models.sagan import SAGAN  # noqa: F401,E402
 from keras_gans.models.biggan import BigGAN  # noqa: F401,E402
+
+# Image-to-image translation (keras_gans.models.translation).
+from keras_gans.models.pix2pix import Pix2Pix  # noqa: F401,E402
+from keras_gans.models.cyclegan import CycleGAN  # noqa: F401,E402
+from keras_gans.models.stargan import StarGAN  # noqa: F401,E402
+from keras_gans.models.stargan_v2 import StarGANv2  # noqa: F401,E402
