@@ -23,9 +23,14 @@ wrong and must be right once:
 import keras
 import tensorflow as tf
 
+from keras_gans import mixed_precision
 from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example
 from keras_gans.models.options import Option, boolean, declared_options, options_table
 from keras_gans.models.randomness import RandomStreams, assign_variables
+
+def _precision_option(value):
+    return mixed_precision.precision_name(value)
+
 
 # Keras's own compile arguments that pass through unchanged.
 _KERAS_COMPILE_ARGS = ("steps_per_execution", "run_eagerly")
@@ -61,6 +66,11 @@ class AdversarialModel(RandomStreams, keras.Model):
         Option("skip_nonfinite", True,
                "skip (in-graph) any update whose gradients are not all finite; counted "
                "in the `skipped_steps` log", check=boolean),
+        Option("mixed_precision", None,
+               "compute precision of the networks: None (as built, e.g. under a global "
+               "Keras policy), 'float32', 'bfloat16' or 'float16' (loss-scaled); variables, "
+               "losses, penalties and logs stay float32 (keras_gans.mixed_precision)",
+               check=_precision_option),
     )
 
     def __init__(self, seed=0, **kwargs):
@@ -146,10 +156,13 @@ class AdversarialModel(RandomStreams, keras.Model):
         for opt in declared.values():
             value = kwargs[opt.name] if opt.name in kwargs else opt.initial()
             setattr(self, opt.attr, opt.convert(value))
+        self.apply_mixed_precision()
         defaults = self.default_optimizers()
         built = []
         for name, default in zip(self.optimizer_names, defaults):
             optimizer = keras.optimizers.get(optimizers[name] or default)
+            # float16 gradients underflow without loss scaling.
+            optimizer = mixed_precision.scaled_optimizer(optimizer, self.mixed_precision)
             if any(optimizer is other for other in built):
                 count = {2: "two", 3: "three", 4: "four"}.get(len(self.optimizer_names),
                                                               len(self.optimizer_names))
@@ -163,6 +176,16 @@ class AdversarialModel(RandomStreams, keras.Model):
         super().compile(optimizer=None, jit_compile=jit_compile, **keras_kwargs)
         self.build_optimizers()
         self.configure()
+
+    def apply_mixed_precision(self):
+        """Sets the networks to the `mixed_precision` option, or (None) reads the
+        precision they were built with; the resolved value is what `.keras`
+        files save, so a loaded model computes as the saved one did."""
+        if self.mixed_precision is None:
+            self.mixed_precision = mixed_precision.precision_of(self)
+        else:
+            mixed_precision.precision_of(self)  # refuses 16-bit variables
+            mixed_precision.set_precision([self], self.mixed_precision)
 
     def configure(self):
         """Called at the end of `compile`, options set and optimizers built:
@@ -227,7 +250,9 @@ class AdversarialModel(RandomStreams, keras.Model):
         """The scalar to differentiate: per-example terms summed over the
         GLOBAL batch and divided by its size; per-batch scalars divided by the
         number of replicas (so the summed gradient counts them once)."""
-        value = tf.convert_to_tensor(value)
+        # In float32: 16-bit sums over a batch lose the small terms (and
+        # float16 overflows); the gradients flow back through the cast.
+        value = mixed_precision.to_float32(value)
         if value.shape.rank == 0:
             return reduce_batch_scalar(value)
         return reduce_per_example(value)
@@ -245,7 +270,13 @@ class AdversarialModel(RandomStreams, keras.Model):
         missing gradients of inactive levels with zeros) and then call
         `super().apply_gradients`.
         """
-        grads = tape.gradient(loss, variables)
+        if mixed_precision.is_loss_scaled(optimizer):
+            # float16: gradients of loss * scale (the scale as the upstream
+            # gradient: the tape is closed); the optimizer divides it out.
+            grads = tape.gradient(loss, variables, output_gradients=tf.cast(
+                optimizer.dynamic_scale, tf.convert_to_tensor(loss).dtype))
+        else:
+            grads = tape.gradient(loss, variables)
         self.apply_gradient_list(optimizer, grads, variables)
 
     def apply_gradient_list(self, optimizer, grads, variables):
@@ -259,9 +290,13 @@ class AdversarialModel(RandomStreams, keras.Model):
         def apply():
             optimizer.apply_gradients(zip(grads, variables))
 
+        def skip():
+            # A loss-scaled (float16) step overflowed: halve the scale.
+            mixed_precision.shrink_loss_scale(optimizer)
+
         ctx = tf.distribute.get_replica_context()
         if not tf.distribute.has_strategy() or ctx is None:
-            tf.cond(bad == 0, apply, lambda: None)
+            tf.cond(bad == 0, apply, skip)
             self.skipped_steps.assign_add(tf.cast(bad > 0, tf.int64))
             return
         # All replicas must take the same branch: agree on the flag first.
@@ -277,7 +312,7 @@ class AdversarialModel(RandomStreams, keras.Model):
                 strategy.extended.call_for_each_replica(
                     lambda g: optimizer.apply_gradients(zip(g, variables)), args=(grads,))
 
-            tf.cond(ok, apply_all, lambda: None)
+            tf.cond(ok, apply_all, skip)
 
         ctx.merge_call(cross_replica, args=(grads, bad))
         self.skipped_steps.assign_add(tf.cast(bad > 0, tf.int64))

@@ -1,0 +1,122 @@
+"""Sampling speed from Python: `gan.sample` / `generate` / `mapping` / `synthesis` /
+`style_mixing` against the preset's exported SavedModel.
+
+    python scripts/bench_sampling.py [--presets dcgan_fashion_mnist,stylegan2_fashion_mnist]
+                                     [--batches 1,64,256] [--rounds 7] [--calls 20]
+
+For each preset and batch size, each pair runs in this process, interleaved
+round by round (`--calls` calls per round, after a warm-up call that traces),
+and the median round is reported:
+
+  sample      gan.sample(n, seed)        vs  serving_default(z)  (uint8 images;
+              ours also draws z from the seed)
+  generate    gan.generate(z)            vs  generate(z)          (float images)
+  mapping     gan.mapping(z)             vs  mapping(z)           (style-based only)
+  synthesis   gan.synthesis(w)           vs  synthesis(w)         (style-based only;
+              ours returns floats, the endpoint uint8)
+  mixing      gan.style_mixing(z1, z2, c) vs style_mixing(...)    (style-based only)
+
+`ratio` is SavedModel time over ours: >= 1.0 means the Python API is at least
+as fast as the exported graph (the target of issue 16). Both sides return
+numpy (`.numpy()` on the endpoint's output), the SavedModel is loaded with
+TensorFlow alone (`tf.saved_model.load`). Other processes share the CPU: only
+the ratios within one run mean anything.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from keras_gans import zoo  # noqa: E402
+
+
+def savedmodel_path(name):
+    base = zoo.preset_savedmodel_dir(name)
+    versions = sorted(int(v) for v in os.listdir(base) if v.isdigit())
+    return os.path.join(base, str(versions[-1]))
+
+
+def pairs(gan, endpoints, n):
+    """{name: (ours, savedmodel)}: zero-argument callables returning numpy."""
+    z = gan.latents(n, seed=1)
+    zt = tf.constant(z)
+    out = {
+        "sample": (lambda: gan.sample(n, seed=1),
+                   lambda: _serve(endpoints, gan, zt, n)),
+        "generate": (lambda: gan.generate(z),
+                     lambda: endpoints["generate"](z=zt)["images"].numpy()),
+    }
+    if "mapping" in endpoints and hasattr(gan, "mapping"):
+        w = gan.mapping(z)
+        wt = tf.constant(w)
+        z2 = gan.latents(n, seed=2)
+        z2t = tf.constant(z2)
+        crossover = np.full((n,), 2, np.int32)
+        ct = tf.constant(crossover)
+        out["mapping"] = (lambda: gan.mapping(z),
+                          lambda: endpoints["mapping"](z=zt)["w"].numpy())
+        out["synthesis"] = (lambda: gan.synthesis(w),
+                            lambda: endpoints["synthesis"](w=wt)["images"].numpy())
+        out["mixing"] = (lambda: gan.style_mixing(z, z2, crossover),
+                         lambda: endpoints["style_mixing"](z1=zt, z2=z2t,
+                                                           crossover=ct)["images"].numpy())
+    return out
+
+
+def _serve(endpoints, gan, z, n):
+    serve = endpoints["serving_default"]
+    names = serve.structured_input_signature[1]
+    if "truncation_psi" in names:
+        return serve(z=z, truncation_psi=tf.ones([n]))["images"].numpy()
+    return serve(z=z)["images"].numpy()
+
+
+def seconds(fn, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--presets", default="dcgan_fashion_mnist,stylegan2_fashion_mnist")
+    p.add_argument("--batches", default="1,64,256")
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--calls", type=int, default=20)
+    args = p.parse_args()
+    batches = [int(b) for b in args.batches.split(",")]
+    print(f"TensorFlow {tf.__version__}; {args.rounds} rounds of {args.calls} calls; "
+          "ratio = SavedModel time / ours (>= 1.0: ours as fast)")
+    worst = None
+    for name in args.presets.split(","):
+        gan = zoo.load(name)
+        saved = tf.saved_model.load(savedmodel_path(name))  # kept: endpoints need it alive
+        endpoints = saved.signatures
+        print(f"\n{name} ({savedmodel_path(name)}):")
+        print(f"  {'call':10} {'batch':>5} {'ours ms':>9} {'SavedModel ms':>14} {'ratio':>6}")
+        for n in batches:
+            for call, (ours, theirs) in pairs(gan, endpoints, n).items():
+                a, b = ours(), theirs()  # warm-up: traces both
+                if a.shape != b.shape:
+                    raise SystemExit(f"{name} {call}: shapes differ, {a.shape} vs {b.shape}")
+                t_ours, t_theirs = [], []
+                for _ in range(args.rounds):
+                    t_ours.append(seconds(ours, args.calls))
+                    t_theirs.append(seconds(theirs, args.calls))
+                mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
+                ratio = mt / mo
+                worst = ratio if worst is None else min(worst, ratio)
+                print(f"  {call:10} {n:5d} {1e3 * mo:9.2f} {1e3 * mt:14.2f} {ratio:6.2f}",
+                      flush=True)
+    print(f"\nworst ratio (SavedModel / ours) = {worst:.2f}")
+
+
+if __name__ == "__main__":
+    main()
