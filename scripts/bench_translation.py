@@ -32,6 +32,7 @@ reach on accuracy/FID), or a model trained with L1 only (pix2pix's ablation).
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -218,7 +219,7 @@ def main(argv=None):
             names = {r["model"] for r in rows}
             rows = [r for r in json.load(f) if r["model"] not in names] + rows
     header = ("# Translation benchmark\n\n"
-              f"`python scripts/bench_translation.py {' '.join(argv or [])}` "
+              f"`python scripts/bench_translation.py {' '.join(sys.argv[1:] if argv is None else argv)}` "
               f"(seed {args.seed}, {time.time() - t0:.0f} s). See the script's docstring for "
               "each metric's definition; every value sits next to its reference.")
     text = markdown(rows, header)
