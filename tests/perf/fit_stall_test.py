@@ -13,6 +13,7 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_gans import data
 from keras_gans.models import VanillaGAN
@@ -72,3 +73,18 @@ def test_fit_of_a_finite_pipeline_is_its_steps(model, images):
     assert ratio < MAX_WALL_OVER_STEPS, (
         f"fit took {ratio:.2f}x the sum of its step times: the tf.data iterator "
         "teardown stalls (is autotuning back on in keras_gans.data?)")
+
+
+def test_gan_fit_runs_a_user_dataset_without_autotune(model, monkeypatch):
+    # A dataset built outside keras_gans (prefetch(AUTOTUNE), autotuning on by
+    # default) reaches Keras's fit with autotuning off.
+    seen = {}
+
+    def spy(self, x=None, *args, **kwargs):
+        seen["autotune"] = x.options().autotune.enabled
+        return None
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    user = tf.data.Dataset.from_tensor_slices(np.zeros((8, 16, 16, 1), np.float32))
+    model.fit(user.batch(4).prefetch(tf.data.AUTOTUNE), epochs=1, verbose=0)
+    assert seen["autotune"] is False
