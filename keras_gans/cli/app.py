@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 # Option types: each names the value and the accepted range.
 
 
-def _number(kind, text, option):
+def _number(kind, text):
     try:
         return kind(text)
     except (TypeError, ValueError):
@@ -49,9 +49,9 @@ def _number(kind, text, option):
         raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
 
 
-def positive_int(option, hint=""):
+def positive_int(hint=""):
     def check(text):
-        value = _number(int, text, option)
+        value = _number(int, text)
         if value < 1:
             raise argparse.ArgumentTypeError(f"must be >= 1; got {value}{hint}")
         return value
@@ -60,9 +60,9 @@ def positive_int(option, hint=""):
     return check
 
 
-def non_negative_int(option):
+def non_negative_int():
     def check(text):
-        value = _number(int, text, option)
+        value = _number(int, text)
         if value < 0:
             raise argparse.ArgumentTypeError(f"must be >= 0; got {value}")
         return value
@@ -71,9 +71,9 @@ def non_negative_int(option):
     return check
 
 
-def positive_float(option):
+def positive_float():
     def check(text):
-        value = _number(float, text, option)
+        value = _number(float, text)
         if not value > 0 or value == float("inf"):
             raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text}")
         return value
@@ -82,10 +82,10 @@ def positive_float(option):
     return check
 
 
-def unit_interval(option):
+def unit_interval():
     """[0, 1): decays and Adam's betas."""
     def check(text):
-        value = _number(float, text, option)
+        value = _number(float, text)
         if not 0.0 <= value < 1.0:
             raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
         return value
@@ -137,27 +137,27 @@ def build_parser():
                    help="fashion_mnist, digits, folder (with --data-path), ring8, grid25")
     t.add_argument("--data-path", default=None, help="the image folder of --dataset folder")
     t.add_argument("--out", required=True, help="run folder (checkpoints, samples, log)")
-    t.add_argument("--epochs", type=positive_int(
-        "--epochs", " (--untrained saves the untrained model)"), default=10)
+    t.add_argument("--epochs", type=positive_int(" (--untrained saves the untrained model)"),
+                   default=10)
     t.add_argument("--untrained", action="store_true",
                    help="build and save the untrained model.keras, no training step")
-    t.add_argument("--batch-size", type=positive_int("--batch-size"), default=128)
-    t.add_argument("--steps-per-epoch", type=positive_int("--steps-per-epoch"), default=None,
+    t.add_argument("--batch-size", type=positive_int(), default=128)
+    t.add_argument("--steps-per-epoch", type=positive_int(), default=None,
                    help="at most this many steps per epoch (default: one pass over the data)")
-    t.add_argument("--resolution", type=positive_int("--resolution"), default=None,
+    t.add_argument("--resolution", type=positive_int(), default=None,
                    help="resize the images to RESOLUTION x RESOLUTION")
-    t.add_argument("--seed", type=non_negative_int("--seed"), default=0)
-    t.add_argument("--ema-decay", type=unit_interval("--ema-decay"), default=None)
+    t.add_argument("--seed", type=non_negative_int(), default=0)
+    t.add_argument("--ema-decay", type=unit_interval(), default=None)
     t.add_argument("--loss", default=None, help="the family's loss name (compile option)")
-    t.add_argument("--lr", type=positive_float("--lr"), default=None,
+    t.add_argument("--lr", type=positive_float(), default=None,
                    help="Adam learning rate of both networks (default: the family's optimizers)")
-    t.add_argument("--beta1", type=unit_interval("--beta1"), default=0.5)
-    t.add_argument("--beta2", type=unit_interval("--beta2"), default=0.999)
+    t.add_argument("--beta1", type=unit_interval(), default=0.5)
+    t.add_argument("--beta2", type=unit_interval(), default=0.999)
     t.add_argument("--jit", action="store_true", help="compile train_step with XLA")
     t.add_argument("--deterministic", action="store_true", help="enable op determinism")
     t.add_argument("--strategy", default="default",
                    choices=["default", "mirrored", "multi_worker"])
-    t.add_argument("--nonfinite-patience", type=positive_int("--nonfinite-patience"), default=1)
+    t.add_argument("--nonfinite-patience", type=positive_int(), default=1)
     t.add_argument("--tensorboard", default=None, metavar="DIR",
                    help="write losses and sample grids for TensorBoard to DIR")
     t.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -169,14 +169,14 @@ def build_parser():
 
     s = sub.add_parser("sample", help="write a PNG grid of samples")
     s.add_argument("model", help="preset name, run folder or .keras file")
-    s.add_argument("-n", type=positive_int("-n"), default=64, help="number of samples")
+    s.add_argument("-n", type=positive_int(), default=64, help="number of samples")
     s.add_argument("-o", default="samples.png", help="output PNG")
-    s.add_argument("--seed", type=non_negative_int("--seed"), default=0)
+    s.add_argument("--seed", type=non_negative_int(), default=0)
     s.add_argument("--labels", default=None,
                    help="comma-separated class labels of a conditional model (one is repeated)")
     s.add_argument("--truncation-psi", type=float, default=None,
                    help="truncation of a style-based model (0 < psi <= 1 usually)")
-    s.add_argument("--scale", type=positive_int("--scale"), default=2,
+    s.add_argument("--scale", type=positive_int(), default=2,
                    help="pixel upscaling of the grid")
     _common(s)
     s.set_defaults(fn="sample")
@@ -184,7 +184,7 @@ def build_parser():
     e = sub.add_parser("export", help="export a SavedModel in TF Serving's layout")
     e.add_argument("model", help="preset name, run folder or .keras file")
     e.add_argument("--out", required=True, help="model folder; versions go in <out>/<N>")
-    e.add_argument("--version", type=positive_int("--version"), default=None)
+    e.add_argument("--version", type=positive_int(), default=None)
     _common(e)
     e.set_defaults(fn="export")
 
@@ -197,15 +197,15 @@ def build_parser():
                    help="fmnist_classifier (offline) or inception")
     v.add_argument("--inception-graph", default=None,
                    help="path of the 2015-12-05 Inception graph (classify_image_graph_def.pb)")
-    v.add_argument("--n", type=positive_int("--n"), default=None,
+    v.add_argument("--n", type=positive_int(), default=None,
                    help="override the sample count (>= 10)")
-    v.add_argument("--center-crop", type=positive_int("--center-crop"), default=None,
+    v.add_argument("--center-crop", type=positive_int(), default=None,
                    metavar="SIZE", help="crop samples to SIZE x SIZE before measuring "
                                         "(a model trained on padded data)")
-    v.add_argument("--resize", type=positive_int("--resize"), default=None, metavar="SIZE",
+    v.add_argument("--resize", type=positive_int(), default=None, metavar="SIZE",
                    help="resize samples to SIZE x SIZE before measuring (a model trained on "
                         "resized data)")
-    v.add_argument("--seed", type=non_negative_int("--seed"), default=0)
+    v.add_argument("--seed", type=non_negative_int(), default=0)
     v.add_argument("--json", action="store_true", help="one JSON object per metric")
     _common(v)
     v.set_defaults(fn="eval")

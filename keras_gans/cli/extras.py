@@ -39,7 +39,7 @@ def add_parsers(sub, common):
         d.add_argument("names", nargs="*",
                        help="presets with a SavedModel, model folders or version folders "
                             "(default: every export in savedmodels/)")
-        d.add_argument("--port", type=positive_int("--port"), default=8000)
+        d.add_argument("--port", type=positive_int(), default=8000)
         d.add_argument("--root", default=None,
                        help="where preset names are looked up (default: savedmodels/)")
         common(d)
@@ -50,7 +50,7 @@ def add_parsers(sub, common):
         t.add_argument("input", help="a PNG/JPEG image or a folder of them")
         t.add_argument("-o", required=True, help="output PNG (a grid for a folder)")
         t.add_argument("--domain", default=None, help="target domain (multi-domain models)")
-        t.add_argument("--seed", type=non_negative_int("--seed"), default=0)
+        t.add_argument("--seed", type=non_negative_int(), default=0)
         common(t)
         t.set_defaults(fn="translate")
 

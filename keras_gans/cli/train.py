@@ -106,26 +106,9 @@ def load_training_data(args):
 
 
 def family_kwargs(family, example_shape, num_classes):
-    """The constructor arguments `family` declares for data of this shape and class count."""
-    declared = getattr(family, "constructor_kwargs_for_data", None)
-    if declared is not None:
-        return dict(declared(tuple(example_shape), num_classes))
-    # Until every family declares the mapping: the two argument spellings the
-    # families use (`data_shape`, or `resolution` + `channels`) and `num_classes`.
-    params = inspect.signature(family.__init__).parameters
-    kwargs = {}
-    if "data_shape" in params:
-        kwargs["data_shape"] = tuple(example_shape)
-    elif "resolution" in params:
-        if len(example_shape) != 3 or example_shape[0] != example_shape[1]:
-            raise ValueError(f"{family.__name__} takes square images; the data has shape "
-                             f"{tuple(example_shape)}.")
-        kwargs["resolution"] = int(example_shape[0])
-        if "channels" in params:
-            kwargs["channels"] = int(example_shape[-1])
-    if "num_classes" in params and num_classes:
-        kwargs["num_classes"] = int(num_classes)
-    return kwargs
+    """The constructor arguments `family` declares for data of this shape and class
+    count: the family contract's `constructor_kwargs_for_data`, the one mechanism."""
+    return dict(family.constructor_kwargs_for_data(tuple(example_shape), num_classes))
 
 
 #: keras.Model's own constructor keywords, which every family forwards.
@@ -134,7 +117,9 @@ _KERAS_MODEL_KWARGS = ("name", "trainable", "dtype")
 
 def accepted_options(family):
     """The keyword arguments a family's constructor takes (its own and its bases')."""
-    names = set(_KERAS_MODEL_KWARGS)
+    from keras_gans.models.options import declared_options
+
+    names = set(_KERAS_MODEL_KWARGS) | set(declared_options(family, "constructor_options"))
     for klass in family.__mro__:
         init = klass.__dict__.get("__init__")
         if init is None or klass.__module__.startswith("keras."):
@@ -240,7 +225,7 @@ def _train(args, strategy, family, write_out):
         kg_distribute.agree_across_workers(strategy, _checkpoint_epoch(ckpt_dir),
                                            f"the epoch to resume at ({ckpt_dir})")
 
-    images, labels, num_classes, _ = load_training_data(args)
+    images, labels, num_classes, kind = load_training_data(args)
     batches_per_pass = len(images) // args.batch_size
     steps_per_epoch = batches_per_pass
     if args.steps_per_epoch:
@@ -267,9 +252,9 @@ def _train(args, strategy, family, write_out):
         # Resume where the data stream stood: a Keras epoch may be shorter than
         # a pass over the data (--steps-per-epoch), so locate the global step.
         data_pass, offset = divmod(initial_epoch * steps_per_epoch, batches_per_pass)
-        ds = data.from_arrays(images, labels if with_labels else None,
-                              batch_size=args.batch_size, seed=args.seed,
-                              epoch=data_pass, repeat=True).skip(offset)
+        pipeline = data.from_arrays if kind == "image" else data.points_dataset
+        ds = pipeline(images, labels if with_labels else None, batch_size=args.batch_size,
+                      seed=args.seed, epoch=data_pass, repeat=True).skip(offset)
         start = time.time()
         model.fit(ds, epochs=args.epochs, initial_epoch=initial_epoch,
                   steps_per_epoch=steps_per_epoch, callbacks=_callbacks(args, write_out),

@@ -11,11 +11,28 @@ import tensorflow as tf
 
 import keras_gans.models as models
 from keras_gans.testing.distribute import (assert_same_step, one_step_on_one_and_two_replicas,
-                                           two_device_strategy)
+                                           sgd_compile_kwargs, two_device_strategy)
 
 @pytest.mark.parametrize("family", models.list_families())
 def test_one_step_matches_single_device(family):
     assert_same_step(one_step_on_one_and_two_replicas(models.get(family)))
+
+
+#: Compile options a family needs with SGD (the unrolled D steps mirror D's optimizer).
+SGD_OPTIONS = {"unrolled": {"unroll_optimizer": "sgd"}}
+
+
+@pytest.mark.parametrize("family", models.list_families())
+def test_one_sgd_step_matches_single_device(family):
+    # Under SGD a gradient N times too large (a per-replica mean on N replicas)
+    # makes the update itself N times too large; Adam would hide it up to epsilon.
+    sgd = sgd_compile_kwargs(0.05)
+
+    def compile_kwargs():
+        return {**sgd(), **SGD_OPTIONS.get(family, {})}
+
+    assert_same_step(one_step_on_one_and_two_replicas(models.get(family),
+                                                      compile_kwargs=compile_kwargs))
 
 
 def test_replicas_draw_different_latents():
