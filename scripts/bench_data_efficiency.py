@@ -140,7 +140,7 @@ def run_cell(dataset, method, args, images, labels, test_images, test_labels, cl
     return row
 
 
-def calibration(test_images, classifier, n=1000, seed=0):
+def calibration(test_images, classifier, n=500, seed=0):
     """Leak rates of real test images, plain and transformed: what a detector sees
     when the artifact is certainly there."""
     from keras_gans.augment.ada import StatelessDraws
@@ -173,7 +173,7 @@ def write_markdown(path, cells, command, calibrated=None):
             f"{lk['off_centre']:.3f} (real {rl['off_centre']:.3f}) | "
             f"{c.get('ada_p_final', float('nan')):.3f} |")
     if calibrated:
-        lines += ["", "Leak detectors on 1000 real test images, plain and transformed "
+        lines += ["", "Leak detectors on 500 real test images, plain and transformed "
                   "(their sensitivity):", "",
                   "| images | rotated | gray patch | off centre |", "|---|---:|---:|---:|"]
         for name, r in calibrated.items():

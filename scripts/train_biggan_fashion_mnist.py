@@ -42,8 +42,8 @@ from keras_gans.utils.files import atomic_path, write_text  # noqa: E402
 from keras_gans.utils.images import save_grid  # noqa: E402
 
 PRESET = "biggan_fashion_mnist"
-# CPU-sized: width 16 (16-64 feature maps); width 32 measured 2.27 CPU s per
-# step of 64 on the loaded machine, against 0.12 for the ACGAN reference; BigGAN-PyTorch's CIFAR learning rates (2e-4 for both), one
+# CPU-sized: width 16 (16-64 feature maps; width 32 is several times slower per
+# step than the ACGAN reference on this CPU); BigGAN-PyTorch's CIFAR learning rates (2e-4 for both), one
 # D step per G step like the reference runs.
 BIGGAN = dict(resolution=32, channels=1, latent_dim=120, width=16, num_classes=10,
               shared_dim=64, attention_resolution=16, ortho_beta=1e-4, ema_decay=0.999)
