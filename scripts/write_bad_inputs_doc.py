@@ -8,6 +8,7 @@ refusals the other tests check.
 import argparse
 import importlib.util
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -73,6 +74,7 @@ def _message(line, paths):
         line = line.replace(paths[key], {"run": "RUN", "cond": "cond.keras", "file": "a_file",
                                           "dir": "DIR", "locked": "LOCKED",
                                           "corrupt": "corrupt.keras"}[key])
+    line = re.sub(r"since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "since TIME", line)
     return line.replace(str(paths["holder_pid"]), "PID").replace("|", "\\|")
 
 

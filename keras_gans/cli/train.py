@@ -190,18 +190,19 @@ def compile_model(args, model):
         raise CommandError(f"{args.family}: bad --compile-set option ({e}).") from None
 
 
-def _callbacks(args, write_out):
+def _callbacks(args, write_out, kind):
     import keras
 
     from keras_gans import callbacks as kg_callbacks
 
     cbs = [
         kg_callbacks.NonFiniteGuard(patience=args.nonfinite_patience),
-        kg_callbacks.SampleGrid(os.path.join(write_out, "samples"), num_samples=64,
-                                seed=args.seed),
         kg_callbacks.GANCheckpoint(os.path.join(write_out, "ckpt"), keep=2),
         keras.callbacks.CSVLogger(os.path.join(write_out, "log.csv"), append=True),
     ]
+    if kind == "image":  # points (2-D mixtures) make no image grid
+        cbs.insert(1, kg_callbacks.SampleGrid(os.path.join(write_out, "samples"),
+                                              num_samples=64, seed=args.seed))
     if args.tensorboard:
         from keras_gans.cli.extras import tensorboard_callback
 
@@ -257,7 +258,7 @@ def _train(args, strategy, family, write_out):
                       seed=args.seed, epoch=data_pass, repeat=True).skip(offset)
         start = time.time()
         model.fit(ds, epochs=args.epochs, initial_epoch=initial_epoch,
-                  steps_per_epoch=steps_per_epoch, callbacks=_callbacks(args, write_out),
+                  steps_per_epoch=steps_per_epoch, callbacks=_callbacks(args, write_out, kind),
                   verbose=1 if sys.stdout.isatty() else 2)
         wall = time.time() - start
         if getattr(model, "nonfinite_stop", False):

@@ -45,7 +45,8 @@ def test_train_one_step(family, dataset, tmp_path, capsys):
     assert code == 0, captured.err[-2000:]
     model = keras.saving.load_model(os.path.join(out, "model.keras"))
     assert int(model.g_optimizer.iterations.numpy()) == 1
-    assert os.listdir(os.path.join(out, "samples")) == ["epoch_0001.png"]
+    if dataset == "digits":  # points make no sample grid
+        assert os.listdir(os.path.join(out, "samples")) == ["epoch_0001.png"]
     if getattr(model, "num_classes", None) is not None:
         # The data's classes: digits 0-9, ring8's 8 modes.
         assert model.num_classes == {"digits": 10, "ring8": 8}[dataset]
