@@ -29,6 +29,7 @@ the data's label distribution; the paper samples c ~ p_c).
 import keras
 import tensorflow as tf
 
+from keras_gans import mixed_precision
 from keras_gans.models.architectures import ConfigurableGAN
 from keras_gans.models.cgan import require_labels
 from keras_gans.models.conditioning import build_concat_generator, build_feature_extractor, dense
@@ -128,8 +129,9 @@ class ACGAN(ConfigurableGAN):
 
     def discriminate(self, images, labels=None, training=True):
         # D is not given the class: it predicts it. (The base passes
-        # [images, labels] to D for conditional models.)
-        return self.discriminator(images, training=training)
+        # [images, labels] to D for conditional models.) float32 outputs under
+        # mixed precision, as the base class's.
+        return mixed_precision.to_float32(self.discriminator(images, training=training))
 
     def compute_discriminator_loss(self, real, fake, labels=None):
         require_labels(self, labels)

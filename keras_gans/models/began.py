@@ -133,6 +133,8 @@ class BEGAN(ConfigurableGAN):
     def reconstruction_loss(self, v, training=True):
         """L(v) = mean |v - D(v)| per example, shape [batch]."""
         recon, _ = self.discriminator(v, training=training)
+        # In float32 under mixed precision (k_t and the controller are float32).
+        recon = tf.cast(recon, tf.float32)
         return per_example_mean(tf.abs(tf.cast(v, recon.dtype) - recon))
 
     def compute_discriminator_loss(self, real, fake, labels=None):

@@ -492,7 +492,8 @@ class ProGAN(GAN):
     # --------------------------------------------------------------- networks
     def discriminate(self, images, labels=None, training=True):
         level, alpha = self._phase(tf.shape(images)[0])
-        return self.discriminator([images, level, alpha], training=training)
+        # float32 logits under mixed precision, as the base class's.
+        return tf.cast(self.discriminator([images, level, alpha], training=training), tf.float32)
 
     def generate_for_training(self, z, labels=None):
         level, alpha = self._phase(tf.shape(z)[0])
