@@ -128,10 +128,11 @@ def run_cell(dataset, method, args, images, labels, test_images, test_labels, cl
     real_features = extractor(reference)
     fake_features = extractor(fake)
     fid = float(keras_gans.metrics.fid_from_features(real_features, fake_features))
-    pr = keras_gans.metrics.precision_recall_from_features(real_features, fake_features, k=3)
+    precision, recall = keras_gans.metrics.precision_recall_from_features(
+        real_features, fake_features, k=3)
     row = {"dataset": dataset, "method": method, "train_images": int(len(train)),
            "cpu_seconds": round(cpu, 1), "steps": steps, "fid_name": fid_name, "fid": fid,
-           "precision": float(pr["precision"]), "recall": float(pr["recall"]),
+           "precision": float(precision), "recall": float(recall),
            "leaks": leak_rates(fake, classifier), "real_leaks": leak_rates(reference, classifier),
            "eval_samples": n, "seed": args.seed, "cpu_minutes_budget": args.cpu_minutes}
     if method == "ada":
