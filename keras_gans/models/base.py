@@ -78,6 +78,10 @@ class GAN(SamplingMixin, AdversarialModel):
             statistics copied), used by `generate`, `sample` and export. The
             decay ramps up as min(ema_decay, (1 + n) / (10 + n)) over the
             first generator updates n.
+        ema_rampup: False keeps the full `ema_decay` from the first update:
+            for a model whose `generator_ema` is already an average (a
+            converted NVIDIA `G_ema`/`Gs`), the ramp would replace it with
+            the training generator in the first steps.
         seed: seed of the latent and noise streams.
         num_classes: number of classes for conditional families, else None.
 
@@ -125,7 +129,7 @@ class GAN(SamplingMixin, AdversarialModel):
     data_arguments = None
 
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=None,
-                 seed=0, num_classes=None, **kwargs):
+                 seed=0, num_classes=None, ema_rampup=True, **kwargs):
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise TypeError(
                 "generator and discriminator must be keras.Model instances; got "
@@ -144,6 +148,7 @@ class GAN(SamplingMixin, AdversarialModel):
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
         self.ema_decay = ema_decay
+        self.ema_rampup = bool(ema_rampup)
         self.num_classes = None if num_classes is None else int(num_classes)
         if self.ema_decay is not None:
             self.generator_ema = keras.models.clone_model(generator)
@@ -166,6 +171,8 @@ class GAN(SamplingMixin, AdversarialModel):
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "ema_decay": self.ema_decay, "seed": self.seed}
+        if not self.ema_rampup:
+            config["ema_rampup"] = False
         arch = self.architecture_config()
         if arch is None:
             config.update({
@@ -229,11 +236,24 @@ class GAN(SamplingMixin, AdversarialModel):
             raise ValueError(
                 f"{cls.__name__} trains on images (H, W, C); got data of shape {shape}.")
         if "num_classes" in accepted:
-            if num_classes is None:
+            if num_classes is not None:
+                kwargs["num_classes"] = int(num_classes)
+            elif not cls.labels_optional():
                 raise ValueError(
                     f"{cls.__name__} is conditional: the dataset must carry labels.")
-            kwargs["num_classes"] = int(num_classes)
         return kwargs
+
+    @classmethod
+    def labels_optional(cls):
+        """Whether the family also trains unconditionally (its constructor's
+        `num_classes` defaults to None)."""
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is not None and issubclass(klass, GAN) and klass is not GAN:
+                parameter = inspect.signature(init).parameters.get("num_classes")
+                if parameter is not None:
+                    return parameter.default is None
+        return False
 
     def load_own_variables(self, store):
         # Files written before `skipped_steps` existed hold only `rng_step`;
@@ -428,7 +448,7 @@ class GAN(SamplingMixin, AdversarialModel):
         if self.generator_ema is None:
             return
         self.update_moving_average(self.generator_ema, self.generator, self.ema_decay,
-                                   self.g_optimizer.iterations)
+                                   self.g_optimizer.iterations, rampup=self.ema_rampup)
 
     def unpack_batch(self, data):
         """(images, labels or None) from a dataset element."""

@@ -317,15 +317,17 @@ class AdversarialModel(RandomStreams, keras.Model):
         ctx.merge_call(cross_replica, args=(grads, bad))
         self.skipped_steps.assign_add(tf.cast(bad > 0, tf.int64))
 
-    def update_moving_average(self, average, source, decay, iterations):
+    def update_moving_average(self, average, source, decay, iterations, rampup=True):
         """EMA of `source`'s weights into `average` (moving statistics copied).
 
-        The decay ramps up as min(decay, (1 + n) / (10 + n)) over the first
-        `iterations` n, as TF's ExponentialMovingAverage(num_updates) does:
-        early on, a 0.999 average would mostly remember the random init.
+        With `rampup`, the decay ramps up as min(decay, (1 + n) / (10 + n))
+        over the first `iterations` n, as TF's ExponentialMovingAverage
+        (num_updates) does: early on, a 0.999 average would mostly remember the
+        random init.
         """
         n = tf.cast(iterations, tf.float32)
-        decay = tf.minimum(decay, (1.0 + n) / (10.0 + n))
+        decay = tf.minimum(decay, (1.0 + n) / (10.0 + n)) if rampup else tf.constant(
+            decay, tf.float32)
         targets, values = [], []
         for ema_var, var in zip(average.weights, source.weights):
             targets.append(ema_var)

@@ -85,6 +85,7 @@ from keras_gans.models.karras_common import (
 )
 from keras_gans.models.randomness import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
+from keras_gans.models.options import Option, non_negative, optional_positive_int
 
 
 #: Values of the v1 layout options (the official `G_synthesis` / `D_basic`).
@@ -651,6 +652,9 @@ class StyleGAN(GAN):
     gain_convention = "progan"
     #: R1 every `default_r1_interval` D steps unless compile says otherwise.
     default_r1_interval = 1
+    #: StyleGAN (v1) is unconditional here (its D has no label input): data
+    #: labels are not handed to the constructor.
+    data_arguments = ("resolution", "channels")
     #: Keys accepted in `synthesis_options` / `discriminator_options`.
     synthesis_option_names = SYNTHESIS_OPTIONS
     discriminator_option_names = DISCRIMINATOR_OPTIONS
@@ -699,7 +703,6 @@ class StyleGAN(GAN):
         super().__init__(generator, self.build_discriminator(), latent_dim=latent_dim,
                          ema_decay=ema_decay, seed=seed, num_classes=num_classes, **kwargs)
         self.num_ws = generator.num_ws
-        self.r1_gamma = 10.0
         self.r1_interval = self.default_r1_interval
         self._pending_w = PerReplica()
 
@@ -735,28 +738,19 @@ class StyleGAN(GAN):
         return ("d_r1",)
 
     # ----------------------------------------------------------------- compile
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                r1_gamma=10.0, r1_interval=None, **kwargs):
-        """Configures training; see `GAN.compile`.
+    options = (
+        Option("r1_gamma", 10.0, "gamma of the R1 penalty gamma / 2 * ||grad D(x)||^2 (10 in "
+               "the papers' FFHQ runs)", check=non_negative),
+        Option("r1_interval", None, "apply R1 every this many D steps, scaled by the interval "
+               "(StyleGAN2's lazy regularization); default: the family's "
+               "`default_r1_interval` (1 for StyleGAN, 16 for StyleGAN2)",
+               check=optional_positive_int),
+    )
 
-        Args:
-            r1_gamma: weight gamma of the R1 penalty, applied as
-                `gamma / 2 * ||grad D(x)||^2` (10 in the papers' FFHQ runs).
-            r1_interval: apply R1 every this many D steps, scaled by the
-                interval (StyleGAN2's lazy regularization); default: the
-                family's (1 for StyleGAN, 16 for StyleGAN2).
-        """
-        r1_interval = self.default_r1_interval if r1_interval is None else int(r1_interval)
-        if float(r1_gamma) < 0 or r1_interval < 1:
-            raise ValueError(f"r1_gamma must be >= 0 and r1_interval >= 1; got {r1_gamma}, "
-                             f"{r1_interval}.")
-        self.r1_gamma = float(r1_gamma)
-        self.r1_interval = r1_interval
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, **kwargs)
-
-    def compile_options(self):
-        return {"r1_gamma": self.r1_gamma, "r1_interval": self.r1_interval}
+    def configure(self):
+        super().configure()
+        if self.r1_interval is None:
+            self.r1_interval = self.default_r1_interval
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),

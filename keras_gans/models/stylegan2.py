@@ -74,6 +74,7 @@ from keras_gans.models.karras_common import (
 from keras_gans.models.randomness import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
 from keras_gans.models.stylegan import StyleGAN
+from keras_gans.models.options import Option, in_unit_interval, non_negative, positive_int
 
 
 #: Generator architectures (StyleGAN2 figure 7): "skip" (config E/F: a toRGB
@@ -375,6 +376,8 @@ class StyleGAN2(StyleGAN):
 
     gain_convention = "stylegan2"
     default_r1_interval = 16
+    #: Conditional on labelled data (mapping embedding, projection D), else not.
+    data_arguments = ("resolution", "channels", "num_classes")
     #: `synthesis_options`: see `StyleGAN2Synthesis`.
     synthesis_option_names = ("architecture", "conv_clamp", "resample_kernel")
     #: `discriminator_options`: see `build_stylegan2_discriminator`
@@ -406,7 +409,6 @@ class StyleGAN2(StyleGAN):
         # Assigned after the G update with the same value on every replica.
         self.pl_mean = keras.Variable(0.0, dtype="float32", trainable=False, name="pl_mean",
                                       aggregation="only_first_replica")
-        self.pl_weight, self.pl_interval, self.pl_decay, self.pl_batch_shrink = 2.0, 4, 0.01, 2
         self._pending_pl_mean = PerReplica()
 
     def build_synthesis(self):
@@ -426,35 +428,16 @@ class StyleGAN2(StyleGAN):
         return ("d_r1", "g_pl", "pl_mean")
 
     # ----------------------------------------------------------------- compile
-    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating", d_steps=1,
-                r1_gamma=10.0, r1_interval=None, pl_weight=2.0, pl_interval=4, pl_decay=0.01,
-                pl_batch_shrink=2, **kwargs):
-        """Configures training; see `StyleGAN.compile`.
-
-        Args:
-            pl_weight: path-length weight (2); 0 disables the regularizer.
-            pl_interval: apply it every this many G steps, scaled by it (4).
-            pl_decay: rate of the running mean of path lengths (0.01).
-            pl_batch_shrink: the regularizer uses `batch // pl_batch_shrink`
-                fresh latents (2).
-        """
-        if float(pl_weight) < 0 or int(pl_interval) < 1 or int(pl_batch_shrink) < 1:
-            raise ValueError(f"pl_weight must be >= 0, pl_interval and pl_batch_shrink >= 1; "
-                             f"got {pl_weight}, {pl_interval}, {pl_batch_shrink}.")
-        if not 0.0 <= float(pl_decay) <= 1.0:
-            raise ValueError(f"pl_decay must lie in [0, 1]; got {pl_decay}.")
-        self.pl_weight = float(pl_weight)
-        self.pl_interval = int(pl_interval)
-        self.pl_decay = float(pl_decay)
-        self.pl_batch_shrink = int(pl_batch_shrink)
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, loss=loss,
-                        d_steps=d_steps, r1_gamma=r1_gamma, r1_interval=r1_interval, **kwargs)
-
-    def compile_options(self):
-        return {**super().compile_options(), "pl_weight": self.pl_weight,
-                "pl_interval": self.pl_interval, "pl_decay": self.pl_decay,
-                "pl_batch_shrink": self.pl_batch_shrink}
-
+    options = (
+        Option("pl_weight", 2.0, "path-length weight; 0 disables the regularizer",
+               check=non_negative),
+        Option("pl_interval", 4, "apply the path-length penalty every this many G steps, "
+               "scaled by it", check=positive_int),
+        Option("pl_decay", 0.01, "rate of the running mean of path lengths",
+               check=in_unit_interval),
+        Option("pl_batch_shrink", 2, "the regularizer uses batch // pl_batch_shrink fresh "
+               "latents", check=positive_int),
+    )
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
                 keras.optimizers.Adam(2e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8))

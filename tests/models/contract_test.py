@@ -136,3 +136,32 @@ def test_constructor_kwargs_for_data_refuse_what_the_family_cannot_take():
         models.get("cgan").constructor_kwargs_for_data((28, 28, 1), None)
     with pytest.raises(ValueError, match="needs square images; got 28x32"):
         models.get("dcgan").constructor_kwargs_for_data((28, 32, 1))
+
+
+def test_ema_without_rampup_keeps_the_full_decay_from_the_first_update():
+    # A converted NVIDIA model's generator_ema is already an average: one step
+    # must move it by (1 - decay), not replace it by the training G (the ramp
+    # gives decay (1 + 0) / (10 + 0) = 0.1 at the first update).
+    for rampup, expected in ((True, 0.1), (False, 0.9)):
+        keras.utils.set_random_seed(0)
+        gan = models.DCGAN(**{**models.DCGAN.example_config, "ema_decay": 0.9},
+                           ema_rampup=rampup)
+        gan.compile()
+        kernel, average = gan.generator.weights[0], gan.generator_ema.weights[0]
+        assert kernel.trainable
+        before = average.numpy()
+        kernel.assign(kernel + 1.0)
+        gan.update_ema()
+        np.testing.assert_allclose(average.numpy(), expected * before + (1 - expected)
+                                   * kernel.numpy(), rtol=1e-5, atol=1e-6)
+        assert models.DCGAN.from_config(gan.get_config()).ema_rampup is rampup
+
+
+def test_families_with_optional_labels_take_them_only_when_the_data_has_them():
+    stylegan2 = models.get("stylegan2")
+    assert stylegan2.constructor_kwargs_for_data((32, 32, 1), None) == {
+        "resolution": 32, "channels": 1}
+    assert stylegan2.constructor_kwargs_for_data((32, 32, 1), 10)["num_classes"] == 10
+    # StyleGAN (v1) has no label input in D here: labelled data trains it unconditionally.
+    assert "num_classes" not in models.get("stylegan").constructor_kwargs_for_data(
+        (32, 32, 1), 10)

@@ -465,7 +465,8 @@ def convert_stylegan(snapshot, which="Gs", ema_decay=0.999, seed=0):
               f"{d_arch['channel_base'] // 2}/{d_arch['channel_max']}).")
     gan = StyleGAN(**{**arch, **{k: d_arch[k] for k in ("mbstd_group_size",
                                                           "discriminator_options")}},
-                   ema_decay=ema_decay, seed=seed)
+                   ema_decay=ema_decay, seed=seed,
+                   ema_rampup=False)  # the file's Gs is already an average: no ramp-up
     if gan.generator_ema is None:  # one generator: the one sampled from
         load_generator(gan.generator, sampled, which)
     else:

@@ -719,7 +719,8 @@ def convert_stylegan2(snapshot, which="G_ema", ema_decay=0.999):
     differ = [k for k in keys if config[k] != other[k]]
     if differ:
         raise ConversionError(f"G and {label} disagree on {differ}; cannot build one model.")
-    gan = StyleGAN2(ema_decay=ema_decay, **config)
+    # The file's G_ema is already an average: no EMA ramp-up over it.
+    gan = StyleGAN2(ema_decay=ema_decay, ema_rampup=False, **config)
     load_d(gan.discriminator, d, "D", config)
     if gan.generator_ema is None:
         # No EMA kept: the one generator is the sampled one.
