@@ -75,6 +75,7 @@ from keras_gans.models.randomness import PerReplica, assign_variables
 from keras_gans.models.registry import register_family
 from keras_gans.models.stylegan import StyleGAN
 from keras_gans.models.options import Option, in_unit_interval, non_negative, positive_int
+from keras_gans.models.conditioning import OneHot
 
 
 #: Generator architectures (StyleGAN2 figure 7): "skip" (config E/F: a toRGB
@@ -312,24 +313,6 @@ def build_stylegan2_discriminator(resolution=32, channels=1, channel_base=32768,
     else:
         logits = epilogue(x)
     return keras.Model(inputs, logits, name=name)
-
-
-@keras.saving.register_keras_serializable(package="keras_gans")
-class OneHot(keras.layers.Layer):
-    """Integer labels `[batch]` -> float one-hot `[batch, num_classes]`."""
-
-    def __init__(self, num_classes, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes = int(num_classes)
-
-    def call(self, labels):
-        return tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.num_classes)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
 
 
 @register_family("stylegan2")
