@@ -20,6 +20,7 @@ server replica would emit the same "random" images), so endpoints take the
 latents `z` (or integer seeds) as inputs.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -192,7 +193,7 @@ def export_metadata(model):
 
 
 def export_savedmodel(model, base_dir, version=None, verbose=False, write_config=True,
-                      warmup_inputs=None, warmup_batch=2):
+                      warmup_inputs=None, warmup_batch=2, precision="float32"):
     """Exports a model's inference endpoints as `base_dir/<version>/`.
 
     Args:
@@ -208,6 +209,9 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
         warmup_inputs: `{endpoint: {input: array}}` overriding the inputs of
             the warmup requests (default: `warmup.example_inputs`).
         warmup_batch: rows per warmup request.
+        precision: the compute precision of the exported graphs: "float32"
+            (default, whatever policy the model trained under; float outputs
+            float32), "bfloat16"/"float16", or None for the model's own.
 
     Returns:
         The path of the written version directory.
@@ -221,12 +225,21 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
     if version is not None and (isinstance(version, bool) or int(version) != version
                                 or int(version) < 1):
         raise ValueError(f"version must be a positive integer; got {version!r}.")
+    from keras_gans import mixed_precision
+
     archive = keras.export.ExportArchive()
     resources, endpoints = _endpoints(model)
     for resource in resources:
         archive.track(resource)
-    for name, fn, signature in endpoints:
-        archive.add_endpoint(name, fn, input_signature=signature)
+    # Endpoints are traced here. A model trained under a 16-bit policy exports
+    # float32 graphs unless `precision` asks otherwise (serving clients expect
+    # float32, and bfloat16 kernels are slow on CPUs without AMX).
+    scope = (mixed_precision.precision_scope(resources, precision) if precision is not None
+             else contextlib.nullcontext())
+    with scope:
+        for name, fn, signature in endpoints:
+            archive.add_endpoint(name, _float32_outputs(fn) if precision == "float32" else fn,
+                                 input_signature=signature)
     model_name = os.path.basename(os.path.normpath(os.path.abspath(base_dir)))
     n, claim = claim_version(base_dir, version)
     target = os.path.join(base_dir, str(n))
@@ -247,6 +260,16 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
     if write_config:
         write_models_config(os.path.dirname(os.path.abspath(base_dir)))
     return target
+
+
+def _float32_outputs(fn):
+    """`fn` with its 16-bit float outputs cast to float32."""
+    from keras_gans import mixed_precision
+
+    def endpoint(*args):
+        return mixed_precision.to_float32(fn(*args))
+
+    return endpoint
 
 
 def _endpoints(model):

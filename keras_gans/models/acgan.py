@@ -31,7 +31,7 @@ import tensorflow as tf
 
 from keras_gans import mixed_precision
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.cgan import require_labels
+from keras_gans.models.conditioning import require_labels
 from keras_gans.models.conditioning import build_concat_generator, build_feature_extractor, dense
 from keras_gans.models.registry import register_family
 from keras_gans.models.options import Option, non_negative, num_classes, optional_positive_int
@@ -121,11 +121,6 @@ class ACGAN(ConfigurableGAN):
 
     def extra_metric_names(self):
         return ("d_cls", "g_cls", "d_acc_real", "d_acc_fake")
-
-    def unpack_batch(self, data):
-        images, labels = super().unpack_batch(data)
-        require_labels(self, labels)
-        return images, labels
 
     def discriminate(self, images, labels=None, training=True):
         # D is not given the class: it predicts it. (The base passes

@@ -459,6 +459,11 @@ class GAN(SamplingMixin, AdversarialModel):
             images, labels = data["images"], data.get("labels")
         else:
             images, labels = data, None
+        if labels is None and self.num_classes is not None:
+            # conditioning.py builds on dcgan.py, which imports this module.
+            from keras_gans.models.conditioning import require_labels
+
+            require_labels(self, labels)
         return images, self.check_training_labels(labels, images)
 
     def critic_slices(self, real, labels=None):

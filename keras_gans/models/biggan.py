@@ -30,7 +30,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gans.losses.penalties import orthogonal_penalty
-from keras_gans.models.cgan import check_num_classes, require_labels
+from keras_gans.models.conditioning import check_num_classes
 from keras_gans.models.conditioning import label_embedding, label_input
 from keras_gans.losses import adversarial
 from keras_gans.models.options import Option, positive_int
@@ -308,11 +308,6 @@ class BigGAN(ConfigurableGAN):
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.999),
                 keras.optimizers.Adam(5e-5, beta_1=0.0, beta_2=0.999))
-
-    def unpack_batch(self, data):
-        images, labels = super().unpack_batch(data)
-        require_labels(self, labels)
-        return images, labels
 
     # ----------------------------------------------------------- sampling
     def truncated_latents(self, n, seed=0, threshold=None):

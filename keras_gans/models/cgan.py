@@ -26,25 +26,14 @@ i.e. classes are drawn from the data's label distribution.
 """
 
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.conditioning import build_concat_discriminator, build_concat_generator
+from keras_gans.models.conditioning import (  # noqa: F401 (check_num_classes, require_labels re-exported)
+    build_concat_discriminator,
+    build_concat_generator,
+    check_num_classes,
+    require_labels,
+)
 from keras_gans.models.registry import register_family
 from keras_gans.models.options import Option, num_classes, optional_positive_int
-
-
-def check_num_classes(num_classes, family):
-    if num_classes is None or int(num_classes) < 2:
-        raise ValueError(f"{family} needs num_classes >= 2; got {num_classes}.")
-    return int(num_classes)
-
-
-def require_labels(model, labels):
-    """Raises a clear error when a conditional model gets unlabelled batches."""
-    if labels is None:
-        raise ValueError(
-            f"{type(model).__name__} is conditional and trains on (images, labels) "
-            f"batches with integer labels in [0, {model.num_classes - 1}]; got images only. "
-            "Load the data with keras_gans.data.load(..., with_labels=True)."
-        )
 
 
 @register_family("cgan")
@@ -89,8 +78,3 @@ class CGAN(ConfigurableGAN):
             conditioning=self.discriminator_conditioning, embedding_dim=self.embedding_dim)
         return generator, discriminator
 
-
-    def unpack_batch(self, data):
-        images, labels = super().unpack_batch(data)
-        require_labels(self, labels)
-        return images, labels

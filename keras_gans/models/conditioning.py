@@ -29,6 +29,24 @@ def label_input(name="labels"):
     return keras.Input((), dtype="int32", name=name)
 
 
+
+def check_num_classes(num_classes, family):
+    """`num_classes` as an int, refusing fewer than 2 classes."""
+    if num_classes is None or int(num_classes) < 2:
+        raise ValueError(f"{family} needs num_classes >= 2; got {num_classes}.")
+    return int(num_classes)
+
+
+def require_labels(model, labels):
+    """Raises a clear error when a conditional model gets unlabelled batches."""
+    if labels is None:
+        raise ValueError(
+            f"{type(model).__name__} is conditional and trains on (images, labels) "
+            f"batches with integer labels in [0, {model.num_classes - 1}]; got images only. "
+            "Load the data with keras_gans.data.load(..., with_labels=True)."
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class OneHot(keras.layers.Layer):
     """Integer labels [B] -> one-hot float32 [B, K]."""

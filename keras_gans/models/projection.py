@@ -26,7 +26,6 @@ import keras
 
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.cgan import require_labels
 from keras_gans.models.conditioning import build_feature_extractor, label_input
 from keras_gans.models.dcgan import base_resolution, dcgan_initializer, upsample_layer
 from keras_gans.models.registry import register_family
@@ -159,8 +158,3 @@ class SNGANProjection(ConfigurableGAN):
     def default_optimizers(self):
         return (keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.9),
                 keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.9))
-
-    def unpack_batch(self, data):
-        images, labels = super().unpack_batch(data)
-        require_labels(self, labels)
-        return images, labels

@@ -27,7 +27,7 @@ import keras
 from keras_gans.layers.attention import SelfAttention2D
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
 from keras_gans.models.architectures import ConfigurableGAN
-from keras_gans.models.cgan import check_num_classes, require_labels
+from keras_gans.models.conditioning import check_num_classes
 from keras_gans.models.conditioning import GlobalSumPooling2D, label_input
 from keras_gans.losses import adversarial
 from keras_gans.models.options import Option, positive_int
@@ -255,8 +255,3 @@ class SAGAN(ConfigurableGAN):
         # TTUR (Heusel et al. 2017) as in the paper: D 4e-4, G 1e-4.
         return (keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.9),
                 keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
-
-    def unpack_batch(self, data):
-        images, labels = super().unpack_batch(data)
-        require_labels(self, labels)
-        return images, labels

@@ -48,7 +48,7 @@ import tensorflow as tf
 from keras_gans.data.validation import to_model_range
 from keras_gans.models.acgan import class_accuracy
 from keras_gans.models.architectures import ConfigurableGAN, Maxout, build_networks
-from keras_gans.models.cgan import check_num_classes
+from keras_gans.models.conditioning import check_num_classes
 from keras_gans.models.conditioning import build_feature_extractor, dense
 from keras_gans.models.registry import register_family
 from keras_gans.models.options import Option, non_negative, one_of
