@@ -1,4 +1,3 @@
-import importlib.util
 import os
 
 import numpy as np
@@ -10,18 +9,9 @@ from keras_gans.losses import penalties
 from keras_gans.models import get
 from keras_gans.models.stylegan2 import StyleGAN2
 from keras_gans.testing import GANFamilyTests
+from keras_gans.testing.style import StyleExportContract
 
 
-def _sibling(name):
-    # --import-mode=importlib: test modules cannot import each other by name.
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_karras_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-StyleExportContract = _sibling("stylegan_test").StyleExportContract
 
 
 def tiny(**kwargs):

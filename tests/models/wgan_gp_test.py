@@ -9,6 +9,7 @@ import tensorflow as tf
 import keras_gans
 from keras_gans.models.wgan_gp import WGANGP, WGANLP
 from keras_gans.testing import GANFamilyTests
+from keras_gans.testing.doubles import with_linear_critic
 
 
 class Ring8Data:
@@ -34,23 +35,6 @@ class TestWGANLP(Ring8Data, GANFamilyTests):
 
     def make_model(self):
         return WGANLP(data_shape=(2,), latent_dim=4, width=8)
-
-
-def linear_critic(cls, kernel, **kwargs):
-    """A `cls` whose D is the linear map x -> x . kernel (gradient = kernel)."""
-
-    class LinearCritic(cls):
-        def build_networks(self, architecture, data_shape, latent_dim, width, g_opts, d_opts):
-            generator, _ = super().build_networks(architecture, data_shape, latent_dim, width,
-                                                  g_opts, d_opts)
-            x = keras.Input(data_shape)
-            logits = keras.layers.Dense(1, use_bias=False, name="linear")(x)
-            return generator, keras.Model(x, logits)
-
-    model = LinearCritic(data_shape=(len(kernel),), latent_dim=4, width=4, **kwargs)
-    model.discriminator.get_layer("linear").set_weights(
-        [np.asarray(kernel, np.float32).reshape(-1, 1)])
-    return model
 
 
 def _batch(shape, seed):
@@ -104,7 +88,7 @@ def test_linear_critic_penalties(norm, expected_gp, expected_lp):
     real, fake = _batch((5, 2), 0), _batch((5, 2), 1)
     kernel = [norm * 0.6, norm * 0.8]
     for cls, key, expected in ((WGANGP, "d_gp", expected_gp), (WGANLP, "d_lp", expected_lp)):
-        gan = linear_critic(cls, kernel)
+        gan = with_linear_critic(cls, kernel)
         gan.compile()
         terms = gan.compute_discriminator_loss(real, fake)
         np.testing.assert_allclose(terms[key].numpy(), np.full(5, expected), atol=1e-5)
