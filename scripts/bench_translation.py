@@ -156,13 +156,91 @@ def measure_model(model, task_name, limit=2000, seed=0, model_name=None):
                          "the two-way translation error it bounds: identity l1(a, b) on "
                          "random pairs", l1(a[rng.permutation(n)], b)))
     else:
-        raise ValueError(f"Measuring {task.kind} tasks needs a multi-domain model "
-                         f"(StarGAN); {task_name} not supported by this bench yet.")
+        rows += _measure_domains(model, task, name, n, proto, rng)
     return rows
 
 
+#: Inputs and styles per input of the diversity measurement.
+DIVERSITY_INPUTS, DIVERSITY_STYLES = 100, 8
+
+
+def _mean_pairwise_distance(features):
+    """Mean L2 distance over the distinct pairs of rows of `features` (k, d)."""
+    d = np.sqrt(((features[:, None, :] - features[None, :, :]) ** 2).sum(-1))
+    k = len(features)
+    return float(d.sum() / (k * (k - 1)))
+
+
+def _measure_domains(model, task, name, n, proto, rng):
+    """Rows of a multi-domain model (StarGAN, StarGAN v2) on a "domains" task.
+
+    Each test image goes to a domain other than its own, drawn uniformly
+    (seeded). Measured against the target domains' real test images; with a
+    ground truth (`fashion_tints`), L1/SSIM against it next to the identity.
+    """
+    src, own = task.source[:n], task.domains[:n]
+    k = task.num_domains
+    target = ((own + rng.integers(1, k, n)) % k).astype(np.int32)
+    out = model.translate(src, target_domain=target, seed=0)
+    rows = []
+    truth = task.ground_truth(src, target)
+    if truth is not None:
+        rows.append(_row(task.name, name, "l1", l1(out, truth),
+                         proto + "; to a random other domain, vs the exact translation; "
+                         "pixels in [-1, 1]", "identity", l1(src, truth)))
+        rows.append(_row(task.name, name, "ssim", ssim(out, truth), proto, "identity",
+                         ssim(src, truth)))
+    _, pred = classifier_outputs(out)
+    _, pred_src = classifier_outputs(src)
+    if task.target_classes is not None:
+        classes = np.asarray(task.target_classes)
+        rows.append(_row(task.name, name, "target_accuracy", np.mean(pred == classes[target]),
+                         proto + "; classified as the target domain's class",
+                         "identity", np.mean(pred_src == classes[target])))
+    else:
+        labels = task.source_labels[:n]
+        rows.append(_row(task.name, name, "class_kept", np.mean(pred == labels),
+                         proto + "; classifier accuracy on the source item's class",
+                         "identity", np.mean(pred_src == labels)))
+    fids, identity_fids = [], []
+    for d in range(k):
+        real = src[own == d]
+        fids.append(fid(out[target == d], real))
+        identity_fids.append(fid(src[(target == d)], real))
+    rows.append(_row(task.name, name, "fid (mean over target domains)", np.mean(fids),
+                     proto + "; translations into each domain vs its real test images; "
+                     + FID_NOTE, "identity", np.mean(identity_fids)))
+    if getattr(model, "latent_dim", None):
+        # Diversity: several latent-guided styles for one input (LPIPS analogue).
+        m = min(DIVERSITY_INPUTS, n)
+        spreads, real_spreads = [], []
+        for i in range(m):
+            images = np.repeat(src[i:i + 1], DIVERSITY_STYLES, axis=0)
+            z = rng.standard_normal((DIVERSITY_STYLES, model.latent_dim)).astype(np.float32)
+            outs = model.translate(images, target_domain=int(target[i]), z=z)
+            spreads.append(_mean_pairwise_distance(classifier_outputs(outs)[0]))
+            pool = np.flatnonzero(own == target[i])
+            real = src[rng.choice(pool, DIVERSITY_STYLES, replace=False)]
+            real_spreads.append(_mean_pairwise_distance(classifier_outputs(real)[0]))
+        rows.append(_row(task.name, name, "diversity", np.mean(spreads),
+                         f"{m} test inputs x {DIVERSITY_STYLES} latent-guided styles; mean "
+                         "pairwise L2 of fashion_mnist_classifier features (the LPIPS analogue "
+                         "in this project's feature space, not LPIPS)",
+                         f"{DIVERSITY_STYLES} real images of the target domain",
+                         np.mean(real_spreads)))
+    return rows
+
+
+def task_kind(task_name):
+    """"paired", "unpaired" or "domains" (a one-row load of the test split)."""
+    from keras_gans.data.translation_tasks import load_task
+
+    return load_task(task_name, "test", limit=1).kind
+
+
 def write_grid(model, task_name, path, n=8, seed=0):
-    """PNG grid: input | output | target rows (unpaired: input | output | cycle)."""
+    """PNG grid: input | output | target rows (unpaired: input | output | cycle;
+    multi-domain: the input, then its translation into each domain)."""
     from PIL import Image
 
     from keras_gans.data.translation_tasks import load_task
@@ -170,9 +248,15 @@ def write_grid(model, task_name, path, n=8, seed=0):
     task = load_task(task_name, "test")
     idx = np.random.default_rng(seed).choice(len(task.source), n, replace=False)
     src = task.source[idx]
-    out = model.translate(src)
-    third = task.target[idx] if task.kind == "paired" else model.translate(out, target_domain=0)
-    rows = [np.concatenate(list(r), axis=1) for r in (src, out, third)]
+    if task.kind == "domains":
+        lines = [src] + [model.translate(src, target_domain=d, seed=seed)
+                         for d in range(task.num_domains)]
+    else:
+        out = model.translate(src)
+        third = (task.target[idx] if task.kind == "paired"
+                 else model.translate(out, target_domain=0))
+        lines = [src, out, third]
+    rows = [np.concatenate(list(r), axis=1) for r in lines]
     grid = np.concatenate(rows, axis=0)
     if grid.shape[-1] == 1:
         grid = grid[..., 0]

@@ -106,8 +106,11 @@ def publish(args, preset, task_name, model, description, recipe, training):
                                            f"{row['reference_value']:.4g}"}
                                   if row.get("reference") else {})}
                for row in rows}
-    card = ("Grid: input | output | target rows (for unpaired tasks the target row is the "
-            "second translation's cycle reconstruction). Numbers measured by "
+    kind = bench.task_kind(task_name)
+    layout = {"paired": "input | output | target rows",
+              "unpaired": "input | output | cycle reconstruction rows",
+              "domains": "the input row, then its translation into each domain, one row each"}
+    card = (f"Grid: {layout[kind]}. Numbers measured by "
             "`scripts/bench_translation.py`'s functions on the test split; the reference "
             "of each is in the notes (identity mapping or an L1-only model).")
     write_preset(preset, model, dataset=f"translation task {task_name} (Fashion-MNIST)",

@@ -231,6 +231,7 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
     resources, endpoints = _endpoints(model)
     for resource in resources:
         archive.track(resource)
+    _save_each_variable_once(archive)
     # Endpoints are traced here. A model trained under a 16-bit policy exports
     # float32 graphs unless `precision` asks otherwise (serving clients expect
     # float32, and bfloat16 kernels are slow on CPUs without AMX).
@@ -260,6 +261,20 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
     if write_config:
         write_models_config(os.path.dirname(os.path.abspath(base_dir)))
     return target
+
+
+def _save_each_variable_once(archive):
+    """Points the archive's variable lists at the `tf.Variable`s themselves.
+
+    `ExportArchive.track` lists a layer's Keras variables, and `write_out`
+    adds the `tf.Variable`s the endpoints capture: two objects per weight, so
+    the checkpoint stored every weight twice (a 16 MiB pix2pix generator wrote
+    32 MiB of variables). With the lists holding the captured objects the
+    checkpoint saves each weight once, and `loaded.variables` still lists them.
+    """
+    trackable = archive._tf_trackable  # Keras 3.15 has no public handle on these lists
+    for name in ("variables", "trainable_variables", "non_trainable_variables"):
+        setattr(trackable, name, [getattr(v, "value", v) for v in getattr(trackable, name)])
 
 
 def _float32_outputs(fn):
