@@ -8,8 +8,9 @@ test class (class-scoped fixtures), and the contracts checked are:
 * `fit` on two tiny batches logs finite values for every metric and advances
   the optimizers and the RNG step counter once per batch;
 * `discriminator_step` changes only D's weights, `generator_step` only G's;
-* repeated `generator_step`s with plain SGD lower G's loss on a fixed batch
-  (Adam ignores a gradient's scale and sign errors can hide under it);
+* repeated `generator_step`s with plain SGD lower G's loss on a fixed batch,
+  repeated `discriminator_step`s D's (Adam ignores a gradient's scale and
+  sign errors can hide under it);
 * `get_config`/`from_config` and a `.keras` file give the same translations,
   and the `.keras` file restores every optimizer's iterations and slots, the
   RNG counter and all state variables (e.g. CycleGAN's image pools);
@@ -110,6 +111,9 @@ class TranslationFamilyTests:
     compile_kwargs = {}
     #: Compile options of the loss-decrease test (SGD: the update direction shows).
     sgd_learning_rate = 1e-3
+    #: D's rate in that test: small enough that the tiny D's piecewise-linear
+    #: units keep their pattern (StarGAN's GP jumps when they flip).
+    discriminator_sgd_learning_rate = 1e-2
     #: Optimizer updates per train step (StarGAN: {"d_optimizer": 5}); default 1.
     updates_per_step = {}
 
@@ -163,6 +167,21 @@ class TranslationFamilyTests:
         # generator_step returns the terms before its update.
         losses = [float(np.mean(model.generator_step(batch)["g_loss"])) for _ in range(6)]
         assert losses[-1] < losses[0], f"G's loss did not go down under SGD: {losses}"
+
+    def test_discriminator_steps_lower_discriminator_loss(self):
+        optimizers = {name: keras.optimizers.SGD(self.discriminator_sgd_learning_rate)
+                      for name in self.family.optimizer_names}
+        model = self.make_model(**optimizers)
+        batch = tuple(tf.constant(x) for x in example_batch(model, self.batch_size))
+        losses = []
+        for _ in range(6):
+            # The same fakes, targets and penalty points every step: only the
+            # update moves the loss. discriminator_step returns the terms
+            # before its update.
+            model.rng_step.assign(0)
+            model.reset_draws()
+            losses.append(float(np.mean(model.discriminator_step(batch)["d_loss"])))
+        assert losses[-1] < losses[0], f"D's loss did not go down under SGD: {losses}"
 
     def test_config_roundtrip(self, trained):
         model, _ = trained

@@ -11,6 +11,8 @@ from keras_gans.testing.translation import TranslationFamilyTests
 class TestStarGANContract(TranslationFamilyTests):
     family = StarGAN
     updates_per_step = {"d_optimizer": 5}
+    # WGAN-GP on a tiny D: the penalty changes abruptly once units flip (see the harness).
+    discriminator_sgd_learning_rate = 3e-4
     # The steps-change-only-their-network test and SGD test use one step each.
     compile_kwargs = {}
 
