@@ -17,8 +17,6 @@ measures both).
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.data.validation import to_uint8
-
 
 def _float32(images):
     # Mixed-precision generators compute in 16 bits; callers get float32.
@@ -139,14 +137,16 @@ class SamplingMixin:
         function = cache.get(key)
         if function is None:
             signature = [tf.TensorSpec([None] + list(t.shape[1:]), t.dtype) for t in tensors]
-            function = tf.function(fn, input_signature=signature)
+            # The concrete function: calling it skips tf.function's argument
+            # binding and trace lookup (most of a batch-1 call's overhead).
+            function = tf.function(fn, input_signature=signature).get_concrete_function()
             cache[key] = function
         return function(*tensors)
 
     def sampling_trace_count(self):
         """How many times the compiled sampling functions were traced (for tests)."""
         cache = self.__dict__.get("_compiled_sampling") or {}
-        return sum(f.experimental_get_tracing_count() for f in cache.values())
+        return len(cache)
 
     def generator_inputs(self, z, labels):
         """The generator's inputs for latents and (optional) labels."""
@@ -166,23 +166,39 @@ class SamplingMixin:
 
         Runs compiled (`run_compiled`) in chunks of `batch_size`.
         """
+        return self._generate_compiled(z, labels, batch_size, uint8=False)
+
+    def sample(self, n, seed=0, labels=None, batch_size=256):
+        """`n` uint8 images (n, H, W, C); the same seed gives the same images.
+
+        The uint8 conversion runs inside the compiled function (as in the
+        SavedModel's `serving_default`), rounding like `to_uint8`.
+        """
+        return self._generate_compiled(self.latents(n, seed), labels, batch_size, uint8=True)
+
+    def _generate_compiled(self, z, labels, batch_size, uint8):
         z = self.check_latents(z)
         labels = self.check_labels(labels, len(z))
         gen = self.inference_generator
+
+        def finish(images):
+            images = _float32(images)
+            if uint8:
+                # tf.round rounds half to even, like np.rint in to_uint8.
+                images = tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0),
+                                 tf.uint8)
+            return images
+
         if labels is None:
             def run(z):
-                return _float32(gen(z, training=False))
+                return finish(gen(z, training=False))
         else:
             def run(z, labels):
-                return _float32(gen([z, labels], training=False))
+                return finish(gen([z, labels], training=False))
+        name = "sample" if uint8 else "generate"
         out = []
         for i in range(0, len(z), int(batch_size)):
             args = (z[i:i + batch_size],) if labels is None else (
                 z[i:i + batch_size], labels[i:i + batch_size])
-            out.append(self.run_compiled("generate", run, *args).numpy())
-        return np.concatenate(out, axis=0)
-
-    def sample(self, n, seed=0, labels=None, batch_size=256):
-        """`n` uint8 images (n, H, W, C); the same seed gives the same images."""
-        return to_uint8(self.generate(self.latents(n, seed), labels=labels,
-                                      batch_size=batch_size))
+            out.append(self.run_compiled(name, run, *args).numpy())
+        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)

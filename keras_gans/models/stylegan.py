@@ -850,24 +850,52 @@ class StyleGAN(GAN):
         return seeds.astype(np.int64)
 
     def _run_synthesis(self, ws, truncation_psi=None, noise_mode="const", noise_seed=None,
-                       batch_size=256):
-        """Float images from ws `[n, num_ws, w_dim]` with the inference generator."""
+                       batch_size=256, z_pair=None):
+        """Float images from ws `[n, num_ws, w_dim]` with the inference generator.
+
+        Truncation, synthesis and the clip run in one compiled function per
+        call kind. With `z_pair=(z1, z2, crossover)` instead of `ws`, the
+        mapping and the style mix run inside it too (`style_mixing`).
+        """
         gen = self.inference_generator
-        n = len(ws)
+        n = len(ws) if z_pair is None else len(z_pair[0])
         if truncation_psi is None:
             truncation_psi = self.truncation_psi
         psi = check_truncation_psi(truncation_psi, n)
+        truncated = not (psi.ndim == 0 and psi == 1.0)
+        psi = np.broadcast_to(np.asarray(psi, np.float32).reshape(-1), (n,))
         seeds = self._noise_seed(noise_mode, noise_seed, n)
+        num_ws = self.num_ws
+
+        def images(ws, psi, seed):
+            if truncated:
+                ws = gen.truncate(ws, psi)
+            out = gen.synthesis(ws, noise_mode=noise_mode, noise_seed=seed)
+            # The synthesis output is linear (the papers); images are [-1, 1].
+            return tf.clip_by_value(tf.cast(out, tf.float32), -1.0, 1.0)
+
+        def from_ws(ws, psi, seed=None):
+            return images(ws, psi, seed)
+
+        def from_z_pair(z1, z2, crossover, psi, seed=None):
+            def tiled(z):
+                return tf.repeat(gen.map(z, None)[:, None], num_ws, axis=1)
+
+            return images(mix_by_crossover(tiled(z1), tiled(z2), crossover), psi, seed)
+
+        name = f"{'mixing' if z_pair is not None else 'synthesis'}/{noise_mode}/" \
+               f"{'truncated' if truncated else 'plain'}/{'seeded' if seeds is not None else ''}"
         out = []
         for i in range(0, n, batch_size):
-            chunk = tf.constant(ws[i:i + batch_size], tf.float32)
-            if not (psi.ndim == 0 and psi == 1.0):
-                p = psi if psi.ndim == 0 or len(psi) == 1 else psi[i:i + batch_size]
-                chunk = gen.truncate(chunk, tf.constant(p))
-            seed = None if seeds is None else tf.constant(seeds[i:i + batch_size])
-            out.append(self._compiled_synthesis(gen, chunk, noise_mode, seed).numpy())
-        # The synthesis output is linear (the papers); images are [-1, 1].
-        return np.clip(np.concatenate(out, axis=0), -1.0, 1.0)
+            rows = slice(i, i + batch_size)
+            inputs = ((tf.constant(ws[rows], tf.float32),) if z_pair is None else
+                      tuple(tf.constant(x[rows]) for x in z_pair))
+            inputs += (tf.constant(psi[rows]),)
+            if seeds is not None:
+                inputs += (tf.constant(seeds[rows]),)
+            fn = from_ws if z_pair is None else from_z_pair
+            out.append(self.run_compiled(name, fn, *inputs).numpy())
+        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
 
     def mapping(self, z, labels=None, batch_size=256):
         """w = f(z) for latents `z` `(n, latent_dim)` (and integer labels, for
@@ -888,17 +916,6 @@ class StyleGAN(GAN):
                                       tf.constant(labels[i:i + batch_size]))
             out.append(tf.cast(w, tf.float32).numpy())
         return np.concatenate(out, axis=0)
-
-    def _compiled_synthesis(self, gen, ws, noise_mode, noise_seed):
-        """`gen.synthesis` as float32 through a compiled function (see `run_compiled`)."""
-        if noise_seed is None:
-            return self.run_compiled(
-                f"synthesis/{noise_mode}",
-                lambda ws: tf.cast(gen.synthesis(ws, noise_mode=noise_mode), tf.float32), ws)
-        return self.run_compiled(
-            f"synthesis/{noise_mode}/seeded",
-            lambda ws, seed: tf.cast(gen.synthesis(ws, noise_mode=noise_mode, noise_seed=seed),
-                                     tf.float32), ws, noise_seed)
 
     def discriminate(self, images, labels=None, training=False):
         """D's logits `[n, 1]` for images in [-1, 1], NHWC (and integer labels).
@@ -962,9 +979,10 @@ class StyleGAN(GAN):
         z1, z2 = self._check_z(z1, "z1"), self._check_z(z2, "z2")
         if z1.shape != z2.shape:
             raise ValueError(f"z1 and z2 must have the same shape; got {z1.shape}, {z2.shape}.")
+        self.check_labels(None, len(z1))  # style mixing of conditional models: refused
         crossover = np.broadcast_to(np.asarray(crossover, np.int32), (len(z1),))
-        ws = mix_by_crossover(self._ws(z1), self._ws(z2), tf.constant(crossover))
-        return self._run_synthesis(np.asarray(ws), truncation_psi, noise_mode, noise_seed)
+        return self._run_synthesis(None, truncation_psi, noise_mode, noise_seed,
+                                   z_pair=(z1, z2, crossover))
 
     def _ws(self, z):
         return np.repeat(self.mapping(z)[:, None], self.num_ws, axis=1)

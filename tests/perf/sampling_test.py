@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gans.data.validation import to_uint8
 from keras_gans.models import CGAN, DCGAN, StyleGAN2
 
 
@@ -36,10 +37,15 @@ def test_generate_matches_the_eager_generator_and_traces_once(dcgan):
     for n in (1, 2, 5, 64):
         out = dcgan.generate(dcgan.latents(n, seed=n))
         assert out.shape[0] == n and out.dtype == np.float32
-    # Chunks of a larger call, and sample(), reuse the same trace.
+    # Chunks of a larger call reuse the same trace; sample() (uint8 in the
+    # graph) traces once for every batch size.
     assert dcgan.generate(dcgan.latents(10), batch_size=4).shape[0] == 10
-    assert dcgan.sample(3, seed=1).dtype == np.uint8
     assert dcgan.sampling_trace_count() == traces
+    for n in (3, 1, 9):
+        images = dcgan.sample(n, seed=1)
+        assert images.dtype == np.uint8
+        np.testing.assert_array_equal(images, to_uint8(dcgan.generate(dcgan.latents(n, 1))))
+    assert dcgan.sampling_trace_count() == traces + 1
 
 
 def test_sample_is_reproducible(dcgan):
