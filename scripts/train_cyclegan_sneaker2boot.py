@@ -46,8 +46,8 @@ def main(argv=None):
         dataset_options={"flip": True},
         description="CycleGAN (ResNet Gs, PatchGAN Ds, LSGAN + cycle 10 + identity 0.5), "
                     "Fashion-MNIST Sneaker <-> Ankle boot, unpaired, 32x32 (28x28 padded)",
-        recipe="python scripts/train_cyclegan_sneaker2boot.py --wall-minutes "
-               f"{args.wall_minutes:g} --planned-steps {args.planned_steps} --publish")
+        recipe="python scripts/train_cyclegan_sneaker2boot.py "
+               f"{translation_recipe.budget_flags(args)} --planned-steps {args.planned_steps} --publish")
 
 
 if __name__ == "__main__":

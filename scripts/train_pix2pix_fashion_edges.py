@@ -38,8 +38,8 @@ def main(argv=None):
         dataset_options={"load_size": 36, "crop_size": 32, "flip": True},
         description="pix2pix (U-Net G, conditional PatchGAN D), Fashion-MNIST Sobel edges -> "
                     "items, 32x32 (28x28 padded)",
-        recipe="python scripts/train_pix2pix_fashion_edges.py --wall-minutes "
-               f"{args.wall_minutes:g} --publish")
+        recipe="python scripts/train_pix2pix_fashion_edges.py "
+               f"{translation_recipe.budget_flags(args)} --publish")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ def main(argv=None):
         dataset_options={"flip": True},
         description="StarGAN (one ResNet G for every domain, PatchGAN + domain-classifier D, "
                     "WGAN-GP), Fashion-MNIST items in 4 tints, 32x32 RGB (28x28 padded)",
-        recipe="python scripts/train_stargan_fashion_tints.py --wall-minutes "
-               f"{args.wall_minutes:g} --publish")
+        recipe="python scripts/train_stargan_fashion_tints.py "
+               f"{translation_recipe.budget_flags(args)} --publish")
 
 
 if __name__ == "__main__":

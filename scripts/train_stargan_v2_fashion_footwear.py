@@ -42,8 +42,8 @@ def main(argv=None):
         dataset_options={"flip": True},
         description="StarGAN v2 (AdaIN G, per-domain mapping and style heads, multi-head D), "
                     "Fashion-MNIST sandal / sneaker / ankle boot, 32x32 (28x28 padded)",
-        recipe="python scripts/train_stargan_v2_fashion_footwear.py --wall-minutes "
-               f"{args.wall_minutes:g} --planned-steps {args.planned_steps} --publish")
+        recipe="python scripts/train_stargan_v2_fashion_footwear.py "
+               f"{translation_recipe.budget_flags(args)} --planned-steps {args.planned_steps} --publish")
 
 
 if __name__ == "__main__":

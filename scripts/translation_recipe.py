@@ -14,6 +14,9 @@ import time
 def add_arguments(parser, out, batch_size):
     parser.add_argument("--out", default=out)
     parser.add_argument("--wall-minutes", type=float, default=40.0)
+    parser.add_argument("--cpu-minutes", type=float, default=None,
+                        help="total CPU-time budget (resumed runs add up; equal budgets make "
+                             "two recipes comparable on a shared machine)")
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--steps-per-epoch", type=int, default=100)
@@ -24,6 +27,14 @@ def add_arguments(parser, out, batch_size):
     parser.add_argument("--eval-limit", type=int, default=2000)
     parser.add_argument("--publish-only", action="store_true",
                         help="publish <out>/model.keras and <out>/training.json without training")
+
+
+def budget_flags(args):
+    """The budget options of this run, as the card's recipe line shows them."""
+    flags = f"--wall-minutes {args.wall_minutes:g}"
+    if args.cpu_minutes is not None:
+        flags = f"--cpu-minutes {args.cpu_minutes:g} " + flags
+    return flags
 
 
 def run(args, preset, task_name, build, description, recipe, dataset_options=None,
@@ -68,7 +79,9 @@ def run(args, preset, task_name, build, description, recipe, dataset_options=Non
     first_epoch = int(model.rng_step.numpy()) + (1 if os.path.exists(saved) else 0)
     ds = task.dataset(args.batch_size, repeat=True, seed=args.seed, epoch=first_epoch,
                       **(dataset_options or {}))
-    budget = TimeBudget(wall_seconds=60.0 * args.wall_minutes)
+    budget = TimeBudget(wall_seconds=60.0 * args.wall_minutes,
+                        cpu_seconds=None if args.cpu_minutes is None else 60.0 * args.cpu_minutes,
+                        spent_cpu_seconds=before["cpu_time_s"])
 
     class Save(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -83,8 +96,9 @@ def run(args, preset, task_name, build, description, recipe, dataset_options=Non
                 "cpu_time_s": round(before["cpu_time_s"] + time.process_time() - cpu0, 1),
                 "steps": steps, "batch_size": args.batch_size,
                 "images_seen": steps * args.batch_size,
-                "budget": "wall-time budgets (resumed runs add up), nice 10, "
-                          f"{args.threads} intra-op thread(s) on the shared 2-core machine"}
+                "budget": (f"{args.cpu_minutes:g} CPU-minutes" if args.cpu_minutes is not None
+                           else "wall-time budgets (resumed runs add up)")
+                          + f", {args.threads} intra-op thread(s) on the shared 2-core machine"}
     model.save(os.path.join(args.out, "model.keras"))
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump({**training, "final_logs": {k: v[-1] for k, v in history.history.items()}},

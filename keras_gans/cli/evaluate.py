@@ -23,6 +23,7 @@ PPL_METRICS = {"ppl_w": "w", "ppl_z": "z"}
 
 def _ppl_json(name, record):
     return {"protocol": name, "n": record["num_samples"], "feature_network": record["feature"],
+            "preprocess": record.get("preprocess", "none"),
             "value": {"ppl": record["ppl"], "ppl_std": record["ppl_std"]}, "floor": None,
             "note": f"{record['space']} space, {record['sampling']} sampling, eps "
                     f"{record['epsilon']:g}; {record['note']}"}
@@ -115,7 +116,8 @@ def run(args):
 
         for name in ppl:
             record = perceptual_path_length(model, num_samples=args.n or 1000,
-                                            space=PPL_METRICS[name], seed=args.seed)
+                                            space=PPL_METRICS[name], seed=args.seed,
+                                            preprocess=preprocess)
             line = _ppl_json(name, record)
             print(json.dumps(line) if args.json else
                   f"{name}: ppl={record['ppl']:.4g} ± {record['ppl_std']:.3g} | "

@@ -18,7 +18,7 @@ weights nor the data are available offline here. `d` is the squared L2
 distance between feature vectors of a feature function that is available:
 by default the penultimate (128-d) features of the project's Fashion-MNIST
 classifier when `keras_gans.zoo.load("fashion_mnist_classifier")` works
-(images are resized to its 28x28 grayscale input), otherwise the raw pixels
+(grayscale, preprocessed as the model's protocol records: `preprocess=`), else raw pixels
 (the mean squared pixel difference). Pass `feature_fn` to use another one.
 Numbers are comparable only between models measured with the same feature
 function, epsilon, space, sampling and sample count; the returned record
@@ -44,16 +44,23 @@ def pixel_features(images):
     return flat / np.sqrt(flat.shape[1])
 
 
-def classifier_feature_fn(model=None):
+def classifier_feature_fn(model=None, preprocess=None):
     """The Fashion-MNIST classifier's penultimate features as a feature function.
 
-    Images (any size, 1 or 3 channels, in [-1, 1]) are converted to
-    grayscale and resized (area) to the classifier's input size first.
+    Images (1 or 3 channels, in [-1, 1]) are converted to grayscale, then
+    preprocessed as the model's protocol says (`preprocess`, e.g.
+    `{"center_crop": 28}` for samples of zero-padded 32x32 data, as in
+    `keras_gans.metrics.protocols`); images that still do not match the
+    classifier's input size are refused with the fix.
 
     Args:
         model: the trained classifier; default: the zoo preset
             `fashion_mnist_classifier` (raises if it cannot be loaded).
+        preprocess: None, `{"center_crop": SIZE}` or `{"resize": SIZE}`.
     """
+    from keras_gans.metrics.protocols import apply_preprocess, describe_preprocess
+
+
     from keras_gans.metrics.classifier import classifier_features
 
     if model is None:
@@ -69,20 +76,26 @@ def classifier_feature_fn(model=None):
             x = tf.reduce_mean(x, axis=-1, keepdims=True)
             if channels != 1:
                 x = tf.tile(x, [1, 1, 1, channels])
+        x = tf.convert_to_tensor(apply_preprocess(x.numpy(), preprocess), tf.float32)
         if x.shape[1] != height or x.shape[2] != width:
-            x = tf.image.resize(x, (height, width), method="area")
+            size = "x".join(map(str, x.shape[1:3]))
+            raise ValueError(
+                f"PPL's classifier takes {height}x{width} images; the samples are {size}. Pass "
+                f'preprocess={{"center_crop": {height}}} for a model of zero-padded data (or '
+                f'{{"resize": {height}}}), as its protocol records.')
         return np.asarray(features(x, training=False), np.float32)
 
     fn.feature_name = "fashion_mnist_classifier.features"
+    fn.preprocess = describe_preprocess(preprocess)
     return fn
 
 
-def default_feature_fn():
+def default_feature_fn(preprocess=None):
     """Classifier features when the zoo classifier loads, else raw pixels."""
     from keras_gans.zoo import CorruptArtifactError
 
     try:
-        return classifier_feature_fn()
+        return classifier_feature_fn(preprocess=preprocess)
     except CorruptArtifactError:
         raise  # a corrupt shipped classifier is an error, not a reason to use pixels
     except Exception:  # noqa: BLE001 - any failure to load falls back to pixels
@@ -151,7 +164,7 @@ def path_length_distances(model, num_samples=1000, epsilon=1e-4, space="w", samp
 
 
 def perceptual_path_length(model, num_samples=1000, epsilon=1e-4, space="w", sampling="full",
-                           feature_fn=None, batch_size=64, seed=0):
+                           feature_fn=None, batch_size=64, seed=0, preprocess=None):
     """PPL of a style-based GAN, with its record (see the module docstring).
 
     Returns:
@@ -164,13 +177,18 @@ def perceptual_path_length(model, num_samples=1000, epsilon=1e-4, space="w", sam
     >>> result = perceptual_path_length(gan, num_samples=500,  # doctest: +SKIP
     ...                                 feature_fn=pixel_features)
     """
-    feature_fn = default_feature_fn() if feature_fn is None else feature_fn
+    if feature_fn is not None and preprocess is not None:
+        raise ValueError("Pass preprocess= or feature_fn=, not both: a feature_fn applies its "
+                         "own preprocessing.")
+    feature_fn = default_feature_fn(preprocess) if feature_fn is None else feature_fn
     distances = path_length_distances(model, num_samples, epsilon, space, sampling, feature_fn,
                                       batch_size, seed)
     lo, hi = np.percentile(distances, 1, method="lower"), np.percentile(distances, 99,
                                                                           method="higher")
     kept = distances[(distances >= lo) & (distances <= hi)]
     return {"ppl": float(np.mean(kept)), "ppl_std": float(np.std(kept)),
-            "feature": _feature_name(feature_fn), "space": space, "sampling": sampling,
+            "feature": _feature_name(feature_fn),
+            "preprocess": getattr(feature_fn, "preprocess", "none"),
+            "space": space, "sampling": sampling,
             "epsilon": float(epsilon), "num_samples": int(num_samples), "seed": int(seed),
             "note": NOT_COMPARABLE}

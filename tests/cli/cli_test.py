@@ -120,12 +120,18 @@ def test_eval_ppl_of_a_style_model_and_refusal_for_others(capsys, tmp_path):
     style.compile()
     path = str(tmp_path / "style.keras")
     style.save(path)
-    assert cli.main(["eval", path, "--metrics", "ppl_w,ppl_z", "--n", "16", "--json"]) == 0
+    # The tiny model's samples reach the 28x28 classifier only through the
+    # preprocessing its protocol records; without it eval says so.
+    assert cli.main(["eval", path, "--metrics", "ppl_w", "--n", "16"]) == 2
+    assert 'preprocess={"center_crop": 28}' in capsys.readouterr().err
+    assert cli.main(["eval", path, "--metrics", "ppl_w,ppl_z", "--n", "16", "--resize", "28",
+                     "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()
              if line.startswith("{")]
     assert [r["protocol"] for r in lines] == ["ppl_w", "ppl_z"]
     for r in lines:
         assert r["n"] == 16 and r["value"]["ppl"] > 0 and "NOT comparable" in r["note"]
+        assert r["preprocess"].startswith("resize") and r["preprocess"].endswith("28x28")
     gan = DCGAN(width=4, latent_dim=8)
     gan.compile()
     gan.save(str(tmp_path / "dcgan.keras"))

@@ -77,20 +77,19 @@ def test_on_a_tiny_stylegan():
     assert np.isfinite(result["ppl"]) and result["ppl"] > 0
 
 
-def test_default_features_fall_back_to_pixels(monkeypatch):
+def test_default_features_crop_as_the_protocol_says_and_fall_back_to_pixels(monkeypatch):
     from keras_gans import zoo
     from keras_gans.metrics import ppl
 
-    images = np.zeros((2, 32, 32, 1), np.float32)
-    try:
-        zoo.load("fashion_mnist_classifier", compile=False)
-        available = True
-    except Exception:  # noqa: BLE001
-        available = False
-    if available:  # 32x32 images are resized to the classifier's 28x28 input
-        fn = ppl.default_feature_fn()
-        assert fn.feature_name == "fashion_mnist_classifier.features"
-        assert fn(images).shape == (2, 128)
+    padded = np.full((2, 32, 32, 1), -1.0, np.float32)
+    padded[:, 2:30, 2:30] = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1))
+    fn = ppl.default_feature_fn({"center_crop": 28})  # the shipped classifier
+    assert fn.feature_name == "fashion_mnist_classifier.features"
+    assert fn.preprocess == "center crop 28x28"
+    plain = ppl.default_feature_fn()
+    np.testing.assert_allclose(fn(padded), plain(padded[:, 2:30, 2:30]), atol=1e-6)
+    with pytest.raises(ValueError, match=r'samples are 32x32. Pass preprocess=\{"center_crop": 28\}'):
+        plain(padded)
 
     def unavailable(*args, **kwargs):
         raise FileNotFoundError("no classifier")
