@@ -114,7 +114,8 @@ def zoo(args):
         print(json.dumps(row, indent=1))
         return 0
     print(f"{args.name}: {row.get('description', '')}")
-    for key in ("family", "task", "dataset", "resolution", "recipe", "eval_preprocess"):
+    for key in ("family", "task", "dataset", "resolution", "recipe", "eval_preprocess",
+                "source", "format", "url", "reference", "licence"):
         if row.get(key) is not None:
             print(f"  {key}: {row[key]}")
     for key, value in (row.get("training") or {}).items():

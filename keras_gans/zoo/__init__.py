@@ -14,6 +14,7 @@ from keras_gans.zoo.presets import (  # noqa: F401
     UNAVAILABLE,
     PresetUnavailableError,
     get_preset,
+    official_presets,
     list_presets,
     read_table,
     savedmodels_dir,

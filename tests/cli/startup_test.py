@@ -65,3 +65,11 @@ def test_a_tensorflow_command_prints_no_tensorflow_log_lines(tmp_path):
     assert report["tensorflow"] and report["code"] == 2
     assert err == [f"keras-gans: error: No such .keras file: {tmp_path / 'missing.keras'}; "
                    "check the path."], err
+
+
+def test_zoo_info_of_an_official_network_prints_its_url_and_licence():
+    out, _, report = probe(["zoo", "info", "stylegan_ffhq"])
+    assert report["code"] == 0 and not report["tensorflow"], report
+    fields = dict(line.strip().split(": ", 1) for line in out.splitlines()[1:-1])
+    assert fields["url"].startswith("https://drive.google.com/")
+    assert "non-commercial" in fields["licence"] and fields["format"] == "tf"
