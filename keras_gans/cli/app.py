@@ -154,6 +154,9 @@ def build_parser():
     t.add_argument("--beta1", type=unit_interval(), default=0.5)
     t.add_argument("--beta2", type=unit_interval(), default=0.999)
     t.add_argument("--jit", action="store_true", help="compile train_step with XLA")
+    t.add_argument("--mixed-precision", default=None, choices=["bfloat16", "float16"],
+                   help="16-bit compute with float32 variables, losses and logs "
+                        "(float16 is loss-scaled); default float32")
     t.add_argument("--deterministic", action="store_true", help="enable op determinism")
     t.add_argument("--strategy", default="default",
                    choices=["default", "mirrored", "multi_worker"])

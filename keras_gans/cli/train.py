@@ -184,6 +184,8 @@ def compile_model(args, model):
             compile_options[name] = keras.optimizers.Adam(args.lr, beta_1=args.beta1,
                                                           beta_2=args.beta2)
     compile_options["jit_compile"] = args.jit
+    if args.mixed_precision:
+        compile_options["mixed_precision"] = args.mixed_precision
     try:
         model.compile(**compile_options)
     except TypeError as e:

@@ -17,6 +17,8 @@ measures both).
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.data.validation import to_uint8
+
 
 def _float32(images):
     # Mixed-precision generators compute in 16 bits; callers get float32.
@@ -174,7 +176,11 @@ class SamplingMixin:
         The uint8 conversion runs inside the compiled function (as in the
         SavedModel's `serving_default`), rounding like `to_uint8`.
         """
-        return self._generate_compiled(self.latents(n, seed), labels, batch_size, uint8=True)
+        z = self.latents(n, seed)
+        if type(self).generate is not SamplingMixin.generate:
+            # A family with its own `generate` (ProGAN's level and alpha): its images.
+            return to_uint8(self.generate(z, labels=labels, batch_size=batch_size))
+        return self._generate_compiled(z, labels, batch_size, uint8=True)
 
     def _generate_compiled(self, z, labels, batch_size, uint8):
         z = self.check_latents(z)

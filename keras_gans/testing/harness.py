@@ -27,6 +27,7 @@ import textwrap
 
 import numpy as np
 import keras
+import pytest
 import tensorflow as tf
 
 
@@ -88,10 +89,17 @@ class GANFamilyTests:
             labels = np.arange(n) % model.num_classes
         return z, labels
 
-    # --------------------------------------------------------------- tests
-    def test_fit_logs_finite(self):
+    @pytest.fixture(scope="class")
+    def fitted(self):
+        """One model per family trained on two tiny batches (traced once for
+        the tests that only read it)."""
         model = self.build()
         history = model.fit(self.make_dataset(model), epochs=1, verbose=0)
+        return model, history
+
+    # --------------------------------------------------------------- tests
+    def test_fit_logs_finite(self, fitted):
+        model, history = fitted
         for key in model.metric_names():
             assert key in history.history, f"{key} missing from the logs"
             value = history.history[key][-1]
@@ -127,9 +135,8 @@ class GANFamilyTests:
         np.testing.assert_allclose(clone.generate(z, labels), model.generate(z, labels),
                                    atol=1e-6)
 
-    def test_keras_file_roundtrip(self, tmp_path):
-        model = self.build()
-        model.fit(self.make_dataset(model), epochs=1, verbose=0)
+    def test_keras_file_roundtrip(self, fitted, tmp_path):
+        model, _ = fitted
         path = os.path.join(tmp_path, "model.keras")
         model.save(path)
         loaded = keras.saving.load_model(path)

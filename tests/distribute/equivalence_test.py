@@ -1,7 +1,8 @@
 """One step under MirroredStrategy (2 logical CPUs) equals one step on one device.
 
-Parametrized over every registered family, so a new family is covered as
-soon as it is registered (it must define `example_config`).
+Under plain SGD for every registered family, so a new family is covered as
+soon as it is registered (it must define `example_config`); with the
+families' default optimizers for a representative few.
 """
 
 import numpy as np
@@ -13,7 +14,13 @@ import keras_gans.models as models
 from keras_gans.testing.distribute import (assert_same_step, one_step_on_one_and_two_replicas,
                                            sgd_compile_kwargs, two_device_strategy)
 
-@pytest.mark.parametrize("family", models.list_families())
+#: Families also checked with their default optimizers (Adam, RMSProp, lazy
+#: regularization, EMA), whose state updates SGD does not exercise. Every
+#: family runs under SGD below, which is the stricter check of the reduction.
+DEFAULT_OPTIMIZER_FAMILIES = ("dcgan", "wgan", "stylegan2", "progan")
+
+
+@pytest.mark.parametrize("family", DEFAULT_OPTIMIZER_FAMILIES)
 def test_one_step_matches_single_device(family):
     assert_same_step(one_step_on_one_and_two_replicas(models.get(family)))
 

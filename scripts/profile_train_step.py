@@ -1,0 +1,603 @@
+"""Where the time of one DCGAN train step goes: ours, plain and PyTorch, fp32 and bf16.
+
+    python scripts/profile_train_step.py [--steps 20] [--rounds 3] [--profile-steps 8]
+                                         [--variants bn_unsync,bn_fused,no_guard] [--no-torch]
+
+Builds exactly the candidates of `scripts/bench_train.py` (it imports that
+script and calls its `dcgan_candidates` / `torch_dcgan_candidates`; the same
+network, batch 128, same warm-up), then:
+
+1. **Step time**: interleaved rounds of `--steps` compiled train steps per
+   candidate (as bench_train does), median per step. Variants of ours (library
+   changes tried without editing the library: see VARIANTS) run in the same
+   rounds, so their ratio to ours is measured under the same load.
+2. **Per-op profile of the compiled Keras step**: `tf.profiler` over
+   `--profile-steps` steps; the trace (`.xplane.pb`) is parsed with the
+   protobuf TensorFlow ships. Every op event is put into a class (forward conv,
+   data-gradient conv, weight-gradient conv, dense matmul, BatchNorm,
+   activations, casts, optimizer, layout glue, other) by its op type and name
+   scope; conv and matmul FLOPs (2 x MACs) come from the static shapes of the
+   same op in a fresh trace of `train_step` (op events carry no shapes).
+   Reported per step: ms per class, its share of the UNPROFILED step time,
+   achieved GFLOP/s, the sum of op times (ops of the two inter-op threads can
+   overlap, so it may exceed the step) and the time with at least one op
+   running ("busy"); step - busy is executor/dispatch overhead and idle time.
+3. **PyTorch**: `torch.profiler` (CPU, shapes recorded) over the same number of
+   steps, self CPU time of every op into the same classes (PyTorch's
+   `convolution_backward` computes data and weight gradients in one op, so its
+   backward convs form one class; in the G step it also computes D's weight
+   gradients, which that step does not need).
+4. **Isolated convolutions**: every convolution of the network at its exact
+   shapes (batch 128; the D layers also at 256, the batch plain's D step sees),
+   fp32 and bf16, each in its own `tf.function`, median of repeated calls minus
+   the call overhead of an empty function: GFLOP/s against the matmul peaks.
+
+Everything is seeded; the profile's numbers are in one process, and as in
+bench_train only ratios within one run mean anything. Takes ~6-9 minutes on
+the idle 2-core machine.
+"""
+
+import argparse
+import collections
+import contextlib
+import glob
+import importlib.util
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("bench_train", os.path.join(HERE, "bench_train.py"))
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)  # sets TF_CPP_MIN_LOG_LEVEL, imports TF/Keras
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import keras_gans  # noqa: E402
+from keras_gans.models import DCGAN  # noqa: E402
+from keras_gans.models import dcgan as dcgan_module  # noqa: E402
+
+CLASSES = ("conv fwd", "conv data-grad", "conv weight-grad", "dense matmul", "batchnorm",
+           "activation", "cast", "optimizer", "layout glue", "other")
+# Ops that only call other functions: their events contain the callee's ops.
+CONTAINER_TYPES = {"StatefulPartitionedCall", "PartitionedCall", "If", "StatelessIf", "While",
+                   "StatelessWhile", "_Retval", "_Arg", "NoOp"}
+
+
+# ---------------------------------------------------------------- variants
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """BatchNormalization whose training branch is one FusedBatchNormV3 op (oneDNN on CPU).
+
+    Same normalization (batch mean and biased variance, epsilon), same
+    parameters; 16-bit inputs stay 16-bit (statistics in float32 inside the
+    op). Only for 4D channels-last inputs with default arguments. The moving
+    variance is updated with the op's Bessel-corrected batch variance (as
+    tf.keras 2 did), where Keras 3 uses the biased one.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable) or len(inputs.shape) != 4 or \
+                self.axis not in (-1, 3):
+            return super().call(inputs, training=training, mask=mask)
+        gamma = tf.convert_to_tensor(self.gamma) if self.scale else \
+            tf.ones([inputs.shape[-1]], tf.float32)
+        beta = tf.convert_to_tensor(self.beta) if self.center else \
+            tf.zeros([inputs.shape[-1]], tf.float32)
+        x = tf.cast(inputs, self.compute_dtype)
+        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            x, gamma, beta, epsilon=self.epsilon, data_format="NHWC", is_training=True)
+        m = self.momentum
+        self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+        self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
+        return y
+
+
+def _bn_unsync(name):
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=False,
+                                           name=name)
+
+
+def _bn_fused(name):
+    return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+
+
+#: name -> (what it changes, builder patch or None, extra compile kwargs)
+VARIANTS = {
+    "bn_unsync": ("dcgan._batch_norm: synchronized=False (no strategy-wide moments)",
+                  _bn_unsync, {}),
+    "bn_fused": ("dcgan._batch_norm: one fused FusedBatchNormV3 op per BN in training",
+                 _bn_fused, {}),
+    "no_guard": ("compile(skip_nonfinite=False): no is-finite check + tf.cond per update",
+                 None, {"skip_nonfinite": False}),
+    "xla": ("compile(jit_compile=True)", None, {"jit_compile": True}),
+}
+
+
+@contextlib.contextmanager
+def patched_batch_norm(factory):
+    if factory is None:
+        yield
+        return
+    original = dcgan_module._batch_norm
+    dcgan_module._batch_norm = factory
+    try:
+        yield
+    finally:
+        dcgan_module._batch_norm = original
+
+
+def ours_variant(name, precision, ds, width):
+    _, factory, compile_kwargs = VARIANTS[name]
+    kwargs = {"loss": "non_saturating", "jit_compile": False, **compile_kwargs}
+    with bench.global_policy(bench.PRECISIONS[precision]), patched_batch_norm(factory):
+        keras.utils.set_random_seed(0)
+        model = DCGAN(resolution=28, width=width, latent_dim=100, fast_upsampling=True)
+        model.compile(**kwargs)
+    return bench.KerasCandidate(model, ds)
+
+
+# ---------------------------------------------------------------- TF trace
+def graph_flops(model, element_spec, batch):
+    """{op name: FLOPs} of the convs and matmuls of `model.train_step`, traced afresh.
+
+    The profiler's op events carry no shapes. Tracing `train_step` again in a new
+    graph reproduces the node names of the graph Keras traced (the trace shows
+    them under a `StatefulPartitionedCall/` prefix), and its static shapes give
+    each op's FLOPs (2 x MACs). Grappler's fused ops are named after the last
+    op they absorb (e.g. `.../BiasAdd`), so a name that is not a conv/matmul is
+    followed up its first input.
+    """
+    spec = tf.nest.map_structure(
+        lambda sp: tf.TensorSpec((batch,) + tuple(sp.shape[1:]), sp.dtype), element_spec)
+    graph = tf.function(model.train_step).get_concrete_function(spec).graph
+
+    def flops(op):
+        t = op.type
+        try:
+            if t == "Conv2D":
+                out, f = op.outputs[0].shape, op.inputs[1].shape
+                return 2 * out[0] * out[1] * out[2] * f[0] * f[1] * f[2] * f[3]
+            if t == "Conv2DBackpropInput":
+                f, dy = op.inputs[1].shape, op.inputs[2].shape
+                return 2 * dy[0] * dy[1] * dy[2] * f[0] * f[1] * f[2] * f[3]
+            if t == "Conv2DBackpropFilter":
+                f, dy = op.outputs[0].shape, op.inputs[2].shape
+                return 2 * dy[0] * dy[1] * dy[2] * f[0] * f[1] * f[2] * f[3]
+            if t in ("MatMul", "BatchMatMulV2"):
+                a, out = op.inputs[0].shape, op.outputs[0].shape
+                k = a[0] if op.get_attr("transpose_a") else a[1]
+                return 2 * out[0] * out[1] * k
+        except (TypeError, ValueError, IndexError):
+            return None
+        return None
+
+    table = {}
+    for op in graph.get_operations():
+        probe, value = op, None
+        for _ in range(3):
+            value = flops(probe)
+            if value is not None or not probe.inputs:
+                break
+            probe = probe.inputs[0].op
+        if value is not None:
+            table[op.name] = int(value)
+    return table
+
+
+def event_flops(table, name):
+    key = name.split("StatefulPartitionedCall/", 1)[-1]
+    return table.get(key)
+
+
+def classify_tf(name, op_type):
+    lname, t = name.lower(), op_type
+    grad = "gradient_tape" in lname or "/grad" in lname
+    # Forward ops live in a network's name scope; the custom gradient of
+    # SubPixelConv2DTranspose emits its convs at the top level (no scope).
+    in_network = "generator" in lname or "discriminator" in lname
+    if "adam" in lname:
+        return "optimizer"
+    if "Conv2D" in t or "Conv2d" in t:
+        if "BackpropFilter" in t:
+            return "conv weight-grad"
+        return "conv fwd" if in_network and not grad else "conv data-grad"
+    if "MatMul" in t:
+        return "dense matmul"
+    if "_bn" in lname or "batch_norm" in lname or "moments" in lname:
+        return "batchnorm"
+    if t.lstrip("_").replace("Mkl", "") in ("Relu", "ReluGrad", "LeakyRelu", "LeakyReluGrad",
+                                            "Tanh", "TanhGrad", "Sigmoid", "SigmoidGrad"):
+        return "activation"
+    if t in ("Cast", "_MklCast"):
+        return "cast"
+    if t.lstrip("_").replace("Mkl", "") in ("DepthToSpace", "SpaceToDepth", "ConcatV2",
+                                            "GatherV2", "Transpose", "Pad", "PadV2", "Reshape",
+                                            "Slice", "StridedSlice", "Split", "SplitV",
+                                            "ZerosLike", "Fill", "Pack", "Unpack",
+                                            "StridedSliceGrad", "_MklTranspose",
+                                            "ConjugateTranspose", "Tile", "BroadcastTo",
+                                            "BiasAdd", "BiasAddGrad"):
+        return "layout glue"
+    return "other"
+
+
+def trace_keras(candidate, steps, logdir):
+    """Per-op events of `steps` compiled steps: (events, wall seconds of the profiled steps)."""
+    candidate.steps(2)
+    options = tf.profiler.experimental.ProfilerOptions(host_tracer_level=3, python_tracer_level=0)
+    tf.profiler.experimental.start(logdir, options=options)
+    wall = candidate.steps(steps)
+    tf.profiler.experimental.stop()
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    path = sorted(glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True),
+                  key=os.path.getmtime)[-1]
+    space = xplane_pb2.XSpace()
+    with open(path, "rb") as f:
+        space.ParseFromString(f.read())
+    events = []  # (start_ps, end_ps, name, type)
+    for plane in space.planes:
+        if not plane.name.startswith("/host:CPU"):
+            continue
+        for line in plane.lines:
+            base = line.timestamp_ns * 1000
+            for e in line.events:
+                md = plane.event_metadata[e.metadata_id]
+                full = md.name
+                head = full.split("#", 1)[0]
+                if ":" not in head or "::" in head:
+                    continue
+                name, op_type = head.rsplit(":", 1)
+                if not op_type or op_type in CONTAINER_TYPES or " " in op_type:
+                    continue
+                start = base + e.offset_ps
+                events.append((start, start + e.duration_ps, name, op_type))
+    shutil.rmtree(logdir, ignore_errors=True)
+    return events, wall
+
+
+def busy_ps(events):
+    """Length of the union of the events' intervals (time with at least one op running)."""
+    total, cur_s, cur_e = 0, None, None
+    for s, e, *_ in sorted(events):
+        if cur_e is None or s > cur_e:
+            if cur_e is not None:
+                total += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_e is not None:
+        total += cur_e - cur_s
+    return total
+
+
+def summarize_tf(events, steps, flop_table):
+    cls_ps = collections.Counter()
+    cls_flops = collections.Counter()
+    cls_count = collections.Counter()
+    per_op = collections.defaultdict(lambda: [0, 0, 0, ""])  # ps, count, flops, class
+    unmatched = 0
+    for s, e, name, t in events:
+        c = classify_tf(name, t)
+        d = e - s
+        flops = 0
+        if c.startswith("conv") or c == "dense matmul":
+            flops = event_flops(flop_table, name)
+            if flops is None:
+                unmatched += 1
+                flops = 0
+        cls_ps[c] += d
+        cls_flops[c] += flops
+        cls_count[c] += 1
+        key = (t, name.split("StatefulPartitionedCall/", 1)[-1], c)
+        rec = per_op[key]
+        rec[0] += d
+        rec[1] += 1
+        rec[2] += flops
+    return {
+        "ms": {c: cls_ps[c] / 1e9 / steps for c in CLASSES},
+        "gflops": {c: (cls_flops[c] / cls_ps[c] * 1e3 if cls_ps[c] else 0.0) for c in CLASSES},
+        "count": {c: cls_count[c] / steps for c in CLASSES},
+        "sum_ms": sum(cls_ps.values()) / 1e9 / steps,
+        "busy_ms": busy_ps(events) / 1e9 / steps,
+        "per_op": {k: (v[0] / 1e9 / steps, v[1] / steps, (v[2] / v[0] * 1e3 if v[0] else 0))
+                   for k, v in per_op.items()},
+        "conv_flops": sum(cls_flops[c] for c in CLASSES if c.startswith("conv")) / steps,
+        "unmatched": unmatched / steps,
+    }
+
+
+# ---------------------------------------------------------------- torch profile
+def classify_torch(name, in_optimizer):
+    n = name.lower()
+    if in_optimizer or n.startswith("optimizer.") or "_foreach" in n:
+        return "optimizer"
+    if "convolution_backward" in n or "conv2d_backward" in n or "conv_transpose2d_backward" in n:
+        return "conv data-grad"  # data + weight gradients together (see module doc)
+    if "conv" in n:
+        return "conv fwd"
+    if n in ("aten::addmm", "aten::mm", "aten::bmm", "aten::matmul", "aten::linear"):
+        return "dense matmul"
+    if "batch_norm" in n:
+        return "batchnorm"
+    if any(k in n for k in ("relu", "tanh", "sigmoid", "threshold")):
+        return "activation"
+    if n in ("aten::_to_copy", "aten::to", "aten::copy_") or "cast" in n:
+        return "cast"
+    if any(k in n for k in ("view", "reshape", "permute", "transpose", "contiguous", "clone",
+                            "empty", "as_strided", "unflatten", "flatten", "cat", "zero_",
+                            "fill_", "zeros", "ones")):
+        return "layout glue"
+    return "other"
+
+
+def torch_conv_flops_per_step(batch, width):
+    """Analytic conv FLOPs of one PyTorch step (bench_train's torch step): (forward, backward).
+
+    Per-example forward FLOPs of the convs: D0 (28->14, 1->w), D1 (14->7, w->2w),
+    G0 (7->14, 2w->w), G1 (14->28, w->1). Forward: D three times, G once.
+    Backward (each gradient costs one forward): D step, real and fake apart:
+    D1 data+weight, D0 weight; G step: data+weight for every conv (PyTorch also
+    computes D's weight gradients there, which the step never uses).
+    """
+    w = width
+    d0, d1 = 2 * 14 * 14 * 25 * 1 * w, 2 * 7 * 7 * 25 * w * 2 * w
+    g0, g1 = 2 * 7 * 7 * 25 * 2 * w * w, 2 * 14 * 14 * 25 * w * 1
+    fwd = 3 * (d0 + d1) + g0 + g1
+    bwd = 2 * (2 * d1 + d0) + 2 * (d1 + d0 + g0 + g1)
+    return batch * fwd, batch * bwd
+
+
+def profile_torch(candidate, steps, conv_flops_per_step):
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    candidate.steps(2)
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        start = time.perf_counter()
+        candidate.steps(steps)
+        wall = time.perf_counter() - start
+    del torch
+    cls_us = collections.Counter()
+    total_self = 0.0
+    for e in prof.events():
+        parent, in_opt = e.cpu_parent, False
+        while parent is not None:
+            if parent.name.startswith("Optimizer.step") or parent.name.startswith(
+                    "Optimizer.zero_grad"):
+                in_opt = True
+                break
+            parent = parent.cpu_parent
+        if not e.name.startswith("aten::") and not in_opt:
+            continue  # record_function wrappers and autograd nodes: their ops are counted
+        c = classify_torch(e.name, in_opt)
+        us = e.self_cpu_time_total
+        cls_us[c] += us
+        total_self += us
+    cls_flops = {"conv fwd": conv_flops_per_step[0] * steps,
+                 "conv data-grad": conv_flops_per_step[1] * steps}
+    return {
+        "ms": {c: cls_us[c] / 1e3 / steps for c in CLASSES},
+        "gflops": {c: (cls_flops.get(c, 0) / cls_us[c] / 1e3 if cls_us[c] else 0.0)
+                   for c in CLASSES},
+        "sum_ms": total_self / 1e3 / steps,
+        "wall_ms": wall * 1e3 / steps,
+        "top": prof.key_averages(group_by_input_shape=True).table(
+            sort_by="self_cpu_time_total", row_limit=14, max_name_column_width=38,
+            max_shapes_column_width=60),
+    }
+
+
+# ---------------------------------------------------------------- isolated convs
+def conv_micro(batch, width, repeats=7, calls=6):
+    """GFLOP/s of each convolution of the network, isolated, fp32 and bf16."""
+    from keras_gans.layers.resampling import SubPixelConv2DTranspose
+
+    rng = np.random.default_rng(0)
+    ops = []  # (label, per-step count in ours, flops, fn builder)
+    b = batch
+
+    def t(shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    # D: 28x28x1 -> 14x14x64 -> 7x7x128, 5x5 stride 2.
+    for name, (h, cin, cout) in {"D down0": (28, 1, width), "D down1": (14, width, 2 * width)}.items():
+        for n in (b, 2 * b):
+            x, w, dy = t((n, h, h, cin)), t((5, 5, cin, cout)), t((n, h // 2, h // 2, cout))
+            flops = 2 * n * (h // 2) ** 2 * 25 * cin * cout
+            ops.append((f"{name} fwd, batch {n}", flops,
+                        lambda x=x, w=w: ((x, w), lambda x, w: tf.nn.conv2d(x, w, 2, "SAME"))))
+            ops.append((f"{name} data-grad, batch {n}", flops,
+                        lambda x=x, w=w, dy=dy: ((w, dy), lambda w, dy: tf.raw_ops.Conv2DBackpropInput(
+                            input_sizes=x.shape, filter=w, out_backprop=dy,
+                            strides=[1, 2, 2, 1], padding="SAME"))))
+            ops.append((f"{name} weight-grad, batch {n}", flops,
+                        lambda x=x, w=w, dy=dy: ((x, dy), lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
+                            input=x, filter_sizes=w.shape, out_backprop=dy,
+                            strides=[1, 2, 2, 1], padding="SAME"))))
+    # G: 7x7x128 -> 14x14x64 (up0) -> 28x28x1 (to_image), transposed 5x5 stride 2.
+    for name, (h, cin, cout) in {"G up0": (7, 2 * width, width), "G to_image": (14, width, 1)}.items():
+        x, k, dy = t((b, h, h, cin)), t((5, 5, cout, cin)), t((b, 2 * h, 2 * h, cout))
+        flops = 2 * b * h * h * 25 * cin * cout
+        out_shape = (b, 2 * h, 2 * h, cout)
+        ops.append((f"{name} fwd native Conv2DBackpropInput", flops,
+                    lambda x=x, k=k: ((x, k), lambda x, k: tf.nn.conv2d_transpose(
+                        x, k, out_shape, 2, "SAME"))))
+        if cout >= 16:
+            layer = SubPixelConv2DTranspose(cout, 5, use_bias=False)
+            layer.build(x.shape)
+            ops.append((f"{name} fwd sub-pixel (phase convs + d2s)", flops,
+                        lambda x=x, k=k, layer=layer: (
+                            (x, k), lambda x, k: layer._subpixel_conv_transpose(x, k))))
+        ops.append((f"{name} data-grad (Conv2D s2)", flops,
+                    lambda k=k, dy=dy: ((dy, k), lambda dy, k: tf.nn.conv2d(dy, k, 2, "SAME"))))
+        ops.append((f"{name} weight-grad", flops,
+                    lambda x=x, k=k, dy=dy: ((dy, x), lambda dy, x: tf.raw_ops.Conv2DBackpropFilter(
+                        input=dy, filter_sizes=k.shape, out_backprop=x,
+                        strides=[1, 2, 2, 1], padding="SAME"))))
+
+    def median_call(fn, args):
+        fn(*args).numpy()
+        fn(*args).numpy()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(calls):
+                out = fn(*args)
+            out.numpy()
+            times.append((time.perf_counter() - start) / calls)
+        return statistics.median(times)
+
+    empty = tf.function(lambda x: x[0, 0, 0, :1] + 1.0)
+    rows = []
+    for label, flops, make in ops:
+        row = [label, flops]
+        for dtype in (tf.float32, tf.bfloat16):
+            args, body = make()
+            args = [tf.cast(a, dtype) for a in args]
+            overhead = median_call(empty, [args[0] if len(args[0].shape) == 4 else args[1]])
+            fn = tf.function(lambda *a, body=body: tf.reduce_sum(body(*a)[:1, :1, :1, :1]))
+            sec = max(median_call(fn, args) - overhead, 1e-7)
+            row += [sec * 1e3, flops / sec / 1e9]
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- main
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=20, help="steps per candidate per round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--profile-steps", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--variants", default="bn_unsync,bn_fused,no_guard",
+                   help=f"comma-separated subset of {sorted(VARIANTS)} ('' for none)")
+    p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--no-micro", action="store_true", help="skip the isolated conv table")
+    args = p.parse_args()
+    args.jit, args.torch_compile, args.family = False, False, "dcgan"
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        sys.exit(f"unknown variants {sorted(unknown)}; known: {sorted(VARIANTS)}")
+    b = args.batch_size
+    t0 = time.perf_counter()
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}; batch {b}, width {args.width}", flush=True)
+
+    images, _ = keras_gans.data.arrays("fashion_mnist", "train")
+    batches = images[: b * max(args.steps, 8)]
+    args.no_torch_saved, args.no_torch = args.no_torch, True
+    keras_rows, _, nominal, _ = bench.dcgan_candidates(args, batches)
+    args.no_torch = args.no_torch_saved
+    torch_rows = {} if args.no_torch else bench.torch_dcgan_candidates(args, batches, 100)
+    ds = keras_gans.data.from_arrays(batches, batch_size=b, shuffle=False, repeat=True)
+    variant_rows = {}
+    for v in variants:
+        for precision in bench.PRECISIONS:
+            variant_rows[f"ours+{v} {precision}"] = bench.try_build(
+                f"ours+{v} {precision}", lambda v=v, pr=precision: ours_variant(v, pr, ds, args.width))
+    candidates = {k: c for k, c in {**keras_rows, **torch_rows, **variant_rows}.items()
+                  if c is not None}
+    print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    # 1. step times, interleaved rounds
+    seconds = {name: [] for name in candidates}
+    for r in range(args.rounds):
+        for name, cand in candidates.items():
+            seconds[name].append(cand.steps(args.steps) / args.steps)
+        print(f"round {r + 1}: " + ", ".join(f"{n} {1e3 * s[-1]:.0f}" for n, s in seconds.items())
+              + " ms/step", flush=True)
+    step_ms = {n: 1e3 * statistics.median(s) for n, s in seconds.items()}
+    spread = {n: (max(s) - min(s)) / statistics.median(s) for n, s in seconds.items()}
+    peaks = {"fp32": bench.matmul_peak(tf.float32), "bf16": bench.matmul_peak(tf.bfloat16)}
+    print(f"\nstep time, median of {args.rounds} rounds of {args.steps} steps (batch {b}); "
+          f"matmul peaks fp32 {peaks['fp32']:.0f}, bf16 {peaks['bf16']:.0f} GFLOP/s")
+    for n, ms in step_ms.items():
+        print(f"  {n:40} {ms:7.1f} ms/step {b / ms * 1e3:7.1f} img/s  "
+              f"(rounds spread {100 * spread[n]:.0f}%)")
+    for v in variants:
+        for precision in bench.PRECISIONS:
+            base, var = step_ms.get(f"ours {precision}"), step_ms.get(f"ours+{v} {precision}")
+            if base and var:
+                print(f"variant {v} {precision}: speed ratio {base / var:.3f} vs ours "
+                      f"({VARIANTS[v][0]})")
+    for precision in bench.PRECISIONS:
+        ours, plain = step_ms.get(f"ours {precision}"), step_ms.get(f"plain {precision}")
+        tb = min((ms for n, ms in step_ms.items() if n.startswith("torch")
+                  and n.endswith(precision)), default=None)
+        print(f"precision={precision} ratio_vs_plain={plain / ours if ours and plain else float('nan'):.2f} "
+              f"ratio_vs_torch={tb / ours if ours and tb else float('nan'):.2f}")
+    if nominal:
+        print(f"nominal training FLOPs per image (bench_train's count): {nominal / 1e6:.1f} MFLOP")
+
+    # 2. per-op profile of the Keras steps
+    profiles = {}
+    for name in ("ours fp32", "plain fp32", "ours bf16", "plain bf16"):
+        if name in candidates:
+            cand = candidates[name]
+            table = graph_flops(cand.model, cand.dataset.element_spec, b)
+            events, wall = trace_keras(cand, args.profile_steps,
+                                       tempfile.mkdtemp(prefix="tfprof_"))
+            profiles[name] = summarize_tf(events, args.profile_steps, table)
+            profiles[name]["wall_ms"] = wall * 1e3 / args.profile_steps
+    # 3. PyTorch
+    for name in list(torch_rows):
+        if name in candidates and ("channels-last" in name):
+            profiles[name] = profile_torch(candidates[name], args.profile_steps,
+                                           torch_conv_flops_per_step(b, args.width))
+
+    print("\nms per step by op class (share of the unprofiled step; GFLOP/s where counted)")
+    names = list(profiles)
+    print(f"  {'class':18}" + "".join(f"{n.replace('channels-last ', 'cl ').replace('autocast ', ''):>24}"
+                                      for n in names))
+    for c in CLASSES:
+        cells = []
+        for n in names:
+            pr = profiles[n]
+            ms = pr["ms"][c]
+            g = pr["gflops"][c]
+            cells.append(f"{ms:6.1f} {100 * ms / step_ms[n]:3.0f}%" + (f" {g:5.0f}G" if g else "       "))
+        print(f"  {c:18}" + "".join(f"{x:>24}" for x in cells))
+    for label, key in (("sum of op times", "sum_ms"), ("busy (>=1 op)", "busy_ms"),
+                       ("profiled step", "wall_ms")):
+        cells = []
+        for n in names:
+            v = profiles[n].get(key)
+            cells.append("" if v is None else f"{v:6.1f} {100 * v / step_ms[n]:3.0f}%       ")
+        print(f"  {label:18}" + "".join(f"{x:>24}" for x in cells))
+    print(f"  {'unprofiled step':18}" + "".join(f"{step_ms[n]:6.1f} 100%       ".rjust(24)
+                                               for n in names))
+    print("  (TF: step - busy = executor/dispatch overhead and idle; torch: step - sum of "
+          "self times = Python/autograd overhead; torch 'conv data-grad' = data+weight grads)")
+
+    for n in names:
+        if "per_op" in profiles[n]:
+            print(f"\n{n}: top ops (ms/step, calls/step, GFLOP/s)")
+            top = sorted(profiles[n]["per_op"].items(), key=lambda kv: -kv[1][0])[:14]
+            for (t, shp, c), (ms, cnt, g) in top:
+                print(f"  {ms:6.2f} ms  x{cnt:4.1f}  {g:6.0f} GFLOP/s  {c:16} {t:32} {shp[:64]}")
+            print(f"  conv GFLOP per step traced: {profiles[n]['conv_flops'] / 1e9:.2f} "
+                  f"({profiles[n]['unmatched']:.0f} conv/matmul events per step without FLOPs)")
+        elif "top" in profiles[n]:
+            print(f"\n{n}: torch.profiler top ops by self CPU time ({args.profile_steps} steps)")
+            print(profiles[n]["top"])
+
+    # 4. isolated convs
+    if not args.no_micro:
+        print(f"\nisolated convolutions (tf.function, median, call overhead subtracted); "
+              f"peaks fp32 {peaks['fp32']:.0f}, bf16 {peaks['bf16']:.0f} GFLOP/s")
+        print(f"  {'op':48} {'MFLOP':>7} {'fp32 ms':>8} {'GFLOP/s':>8} {'bf16 ms':>8} {'GFLOP/s':>8}")
+        for label, flops, f32ms, f32g, b16ms, b16g in conv_micro(b, args.width):
+            print(f"  {label:48} {flops / 1e6:7.0f} {f32ms:8.2f} {f32g:8.0f} {b16ms:8.2f} {b16g:8.0f}")
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s, load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
