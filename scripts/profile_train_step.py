@@ -395,51 +395,67 @@ def profile_torch(candidate, steps, conv_flops_per_step):
 
 # ---------------------------------------------------------------- isolated convs
 def conv_micro(batch, width, repeats=7, calls=6):
-    """GFLOP/s of each convolution of the network, isolated, fp32 and bf16."""
+    """GFLOP/s of each convolution of the network, isolated, fp32 and bf16.
+
+    Returns rows (label, MFLOP, fp32 ms, fp32 GFLOP/s, bf16 ms, bf16 GFLOP/s).
+    """
     from keras_gans.layers.resampling import SubPixelConv2DTranspose
 
     rng = np.random.default_rng(0)
-    ops = []  # (label, per-step count in ours, flops, fn builder)
-    b = batch
+    s2 = [1, 2, 2, 1]
 
     def t(shape):
         return rng.standard_normal(shape).astype(np.float32)
 
+    ops = []  # (label, flops, inputs, body)
     # D: 28x28x1 -> 14x14x64 -> 7x7x128, 5x5 stride 2.
-    for name, (h, cin, cout) in {"D down0": (28, 1, width), "D down1": (14, width, 2 * width)}.items():
-        for n in (b, 2 * b):
+    for name, (h, cin, cout) in {"D down0": (28, 1, width),
+                                 "D down1": (14, width, 2 * width)}.items():
+        for n in (batch, 2 * batch):
             x, w, dy = t((n, h, h, cin)), t((5, 5, cin, cout)), t((n, h // 2, h // 2, cout))
             flops = 2 * n * (h // 2) ** 2 * 25 * cin * cout
-            ops.append((f"{name} fwd, batch {n}", flops,
-                        lambda x=x, w=w: ((x, w), lambda x, w: tf.nn.conv2d(x, w, 2, "SAME"))))
-            ops.append((f"{name} data-grad, batch {n}", flops,
-                        lambda x=x, w=w, dy=dy: ((w, dy), lambda w, dy: tf.raw_ops.Conv2DBackpropInput(
-                            input_sizes=x.shape, filter=w, out_backprop=dy,
-                            strides=[1, 2, 2, 1], padding="SAME"))))
-            ops.append((f"{name} weight-grad, batch {n}", flops,
-                        lambda x=x, w=w, dy=dy: ((x, dy), lambda x, dy: tf.raw_ops.Conv2DBackpropFilter(
-                            input=x, filter_sizes=w.shape, out_backprop=dy,
-                            strides=[1, 2, 2, 1], padding="SAME"))))
-    # G: 7x7x128 -> 14x14x64 (up0) -> 28x28x1 (to_image), transposed 5x5 stride 2.
-    for name, (h, cin, cout) in {"G up0": (7, 2 * width, width), "G to_image": (14, width, 1)}.items():
-        x, k, dy = t((b, h, h, cin)), t((5, 5, cout, cin)), t((b, 2 * h, 2 * h, cout))
-        flops = 2 * b * h * h * 25 * cin * cout
-        out_shape = (b, 2 * h, 2 * h, cout)
-        ops.append((f"{name} fwd native Conv2DBackpropInput", flops,
-                    lambda x=x, k=k: ((x, k), lambda x, k: tf.nn.conv2d_transpose(
-                        x, k, out_shape, 2, "SAME"))))
+
+            def fwd(x, w):
+                return tf.nn.conv2d(x, w, 2, "SAME")
+
+            def dgrad(w, dy, shape=x.shape):
+                return tf.raw_ops.Conv2DBackpropInput(input_sizes=shape, filter=w,
+                                                      out_backprop=dy, strides=s2,
+                                                      padding="SAME")
+
+            def wgrad(x, dy, shape=w.shape):
+                return tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=shape,
+                                                       out_backprop=dy, strides=s2,
+                                                       padding="SAME")
+
+            ops += [(f"{name} fwd, batch {n}", flops, (x, w), fwd),
+                    (f"{name} data-grad, batch {n}", flops, (w, dy), dgrad),
+                    (f"{name} weight-grad, batch {n}", flops, (x, dy), wgrad)]
+    # G: 7x7x128 -> 14x14x64 (up0) -> 28x28x1 (to_image), transposed 5x5 stride 2;
+    # the backward ops are those SubPixelConv2DTranspose's custom gradient runs.
+    for name, (h, cin, cout) in {"G up0": (7, 2 * width, width),
+                                 "G to_image": (14, width, 1)}.items():
+        x, k, dy = t((batch, h, h, cin)), t((5, 5, cout, cin)), t((batch, 2 * h, 2 * h, cout))
+        flops = 2 * batch * h * h * 25 * cin * cout
+
+        def native(x, k, shape=(batch, 2 * h, 2 * h, cout)):
+            return tf.nn.conv2d_transpose(x, k, shape, 2, "SAME")
+
+        def dgrad(dy, k):
+            return tf.nn.conv2d(dy, k, 2, "SAME")
+
+        def wgrad(dy, x, shape=k.shape):
+            return tf.raw_ops.Conv2DBackpropFilter(input=dy, filter_sizes=shape,
+                                                   out_backprop=x, strides=s2, padding="SAME")
+
+        ops.append((f"{name} fwd, native Conv2DBackpropInput", flops, (x, k), native))
         if cout >= 16:
             layer = SubPixelConv2DTranspose(cout, 5, use_bias=False)
             layer.build(x.shape)
-            ops.append((f"{name} fwd sub-pixel (phase convs + d2s)", flops,
-                        lambda x=x, k=k, layer=layer: (
-                            (x, k), lambda x, k: layer._subpixel_conv_transpose(x, k))))
-        ops.append((f"{name} data-grad (Conv2D s2)", flops,
-                    lambda k=k, dy=dy: ((dy, k), lambda dy, k: tf.nn.conv2d(dy, k, 2, "SAME"))))
-        ops.append((f"{name} weight-grad", flops,
-                    lambda x=x, k=k, dy=dy: ((dy, x), lambda dy, x: tf.raw_ops.Conv2DBackpropFilter(
-                        input=dy, filter_sizes=k.shape, out_backprop=x,
-                        strides=[1, 2, 2, 1], padding="SAME"))))
+            ops.append((f"{name} fwd, sub-pixel (phase convs+d2s)", flops, (x, k),
+                        layer._subpixel_conv_transpose))
+        ops += [(f"{name} data-grad (Conv2D stride 2)", flops, (dy, k), dgrad),
+                (f"{name} weight-grad", flops, (dy, x), wgrad)]
 
     def median_call(fn, args):
         fn(*args).numpy()
@@ -453,15 +469,18 @@ def conv_micro(batch, width, repeats=7, calls=6):
             times.append((time.perf_counter() - start) / calls)
         return statistics.median(times)
 
-    empty = tf.function(lambda x: x[0, 0, 0, :1] + 1.0)
+    def reduced(body):
+        # Fetch one element: the op must run, the copy back must not count.
+        return tf.function(lambda *a: tf.reshape(body(*a), [-1])[:1], autograph=False)
+
+    empty = tf.function(lambda x: tf.reshape(x, [-1])[:1] + 1, autograph=False)
     rows = []
-    for label, flops, make in ops:
+    for label, flops, inputs, body in ops:
         row = [label, flops]
+        fn = reduced(body)
         for dtype in (tf.float32, tf.bfloat16):
-            args, body = make()
-            args = [tf.cast(a, dtype) for a in args]
-            overhead = median_call(empty, [args[0] if len(args[0].shape) == 4 else args[1]])
-            fn = tf.function(lambda *a, body=body: tf.reduce_sum(body(*a)[:1, :1, :1, :1]))
+            args = [tf.cast(a, dtype) for a in inputs]
+            overhead = median_call(empty, args[:1])
             sec = max(median_call(fn, args) - overhead, 1e-7)
             row += [sec * 1e3, flops / sec / 1e9]
         rows.append(row)
@@ -509,9 +528,13 @@ def main():
 
     # 1. step times, interleaved rounds
     seconds = {name: [] for name in candidates}
+    first = {name: [] for name in candidates}  # the first step after another candidate ran
     for r in range(args.rounds):
         for name, cand in candidates.items():
-            seconds[name].append(cand.steps(args.steps) / args.steps)
+            one = cand.steps(1)
+            rest = cand.steps(args.steps - 1)
+            seconds[name].append((one + rest) / args.steps)
+            first[name].append(one / (rest / (args.steps - 1)))
         print(f"round {r + 1}: " + ", ".join(f"{n} {1e3 * s[-1]:.0f}" for n, s in seconds.items())
               + " ms/step", flush=True)
     step_ms = {n: 1e3 * statistics.median(s) for n, s in seconds.items()}
@@ -521,7 +544,8 @@ def main():
           f"matmul peaks fp32 {peaks['fp32']:.0f}, bf16 {peaks['bf16']:.0f} GFLOP/s")
     for n, ms in step_ms.items():
         print(f"  {n:40} {ms:7.1f} ms/step {b / ms * 1e3:7.1f} img/s  "
-              f"(rounds spread {100 * spread[n]:.0f}%)")
+              f"(rounds spread {100 * spread[n]:.0f}%; first step of a round "
+              f"{statistics.median(first[n]):.2f}x the others)")
     for v in variants:
         for precision in bench.PRECISIONS:
             base, var = step_ms.get(f"ours {precision}"), step_ms.get(f"ours+{v} {precision}")

@@ -15,6 +15,7 @@ def tiny(**kwargs):
 
 
 class TestCGAN(GANFamilyTests):
+    export_in_fresh_process = True  # one conditional family (labels input)
     def make_model(self):
         return tiny(ema_decay=0.9)
 

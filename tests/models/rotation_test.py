@@ -18,7 +18,7 @@ class TestSelfSupervisedGAN(GANFamilyTests):
     generator_step_may_change_discriminator = True
     # G is the unchanged DCGAN builder's and export is the base class's (the
     # same path TestDCGAN checks in a fresh process): skip the slow check.
-    test_export_reload_in_fresh_process = None
+    test_export_reload = None
 
     def make_model(self):
         return tiny()

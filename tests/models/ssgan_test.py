@@ -22,7 +22,7 @@ def tiny(**kwargs):
 class TestSemiSupervisedGAN(GANFamilyTests):
     # G is the unchanged DCGAN builder's and export is the base class's (the
     # same path TestDCGAN checks in a fresh process): skip the slow check.
-    test_export_reload_in_fresh_process = None
+    test_export_reload = None
 
     def make_model(self):
         return tiny()

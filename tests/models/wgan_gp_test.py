@@ -30,7 +30,7 @@ class TestWGANGP(Ring8Data, GANFamilyTests):
 class TestWGANLP(Ring8Data, GANFamilyTests):
     # WGAN-LP shares WGAN-GP's networks and export path; one fresh-process
     # export check (above) is enough.
-    test_export_reload_in_fresh_process = None
+    test_export_reload = None
     compile_kwargs = {"d_steps": 1}
 
     def make_model(self):
