@@ -14,10 +14,12 @@ import keras_gans.models as models
 from keras_gans.testing.distribute import (assert_same_step, one_step_on_one_and_two_replicas,
                                            sgd_compile_kwargs, two_device_strategy)
 
-#: Families also checked with their default optimizers (Adam, RMSProp, lazy
-#: regularization, EMA), whose state updates SGD does not exercise. Every
-#: family runs under SGD below, which is the stricter check of the reduction.
-DEFAULT_OPTIMIZER_FAMILIES = ("dcgan", "wgan", "stylegan2", "progan")
+#: Families also checked with their default optimizers (Adam with EMA, RMSProp,
+#: Adam with spectral normalization's power iteration), whose slot updates SGD
+#: does not exercise. Every family runs under SGD below, the stricter check of
+#: the reduction; an Adam step traces about twice as long as an SGD step
+#: under the strategy (measured: 974 s for all families against 500 s).
+DEFAULT_OPTIMIZER_FAMILIES = ("dcgan", "wgan", "sngan")
 
 
 @pytest.mark.parametrize("family", DEFAULT_OPTIMIZER_FAMILIES)
