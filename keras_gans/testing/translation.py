@@ -2,18 +2,19 @@
 
 The translation counterpart of `keras_gans.testing.GANFamilyTests`: a test
 class subclasses `TranslationFamilyTests` and sets `family` (the class; its
-`example_config` is the tiny instance). One model is built and trained per
-test class (class-scoped fixtures), and the contracts checked are:
+`example_config` is the tiny instance). One model is trained per test class
+(class-scoped fixtures: the single-device model of the replica check, one
+SGD step), and the contracts checked are:
 
-* `fit` on two tiny batches logs finite values for every metric and advances
-  the optimizers and the RNG step counter once per batch;
+* `fit` on a tiny batch logs finite values for every metric and advances
+  the optimizers (by their updates per step) and the RNG step counter once;
 * `discriminator_step` changes only D's weights, `generator_step` only G's;
 * repeated `generator_step`s with plain SGD lower G's loss on a fixed batch,
   repeated `discriminator_step`s D's (Adam ignores a gradient's scale and
   sign errors can hide under it);
 * `get_config`/`from_config` and a `.keras` file give the same translations,
-  and the `.keras` file restores every optimizer's iterations and slots, the
-  RNG counter and all state variables (e.g. CycleGAN's image pools);
+  and the `.keras` file restores every optimizer's iterations and variables,
+  the RNG counter and all state variables (e.g. CycleGAN's image pools);
 * the exported SavedModel, loaded by a process importing only TensorFlow,
   reproduces `translate` (floats and uint8), and its in-graph checks refuse
   out-of-range domains and floats;
@@ -92,7 +93,8 @@ def translation_step_on_one_and_two_replicas(cls, global_batch=4, strategy=None,
     return {"names": [v.path for v in single.weights], "initial": initial,
             "single": single.get_weights(), "mirrored": mirrored.get_weights(),
             "single_logs": h1.history, "mirrored_logs": h2.history,
-            "metric_names": single.metric_names()}
+            "metric_names": single.metric_names(), "single_model": single,
+            "single_history": h1}
 
 
 def _snapshot(variables):
@@ -127,10 +129,21 @@ class TranslationFamilyTests:
         return model.optimizer_variables("g_optimizer")
 
     @pytest.fixture(scope="class")
-    def trained(self):
-        model = self.make_model()
-        history = model.fit(example_dataset(model, self.batch_size), epochs=1, verbose=0)
-        return model, history
+    def replica_run(self):
+        """One `fit` step on one device and on two replicas, under plain SGD
+        (Adam's first step is lr * sign(g) and would hide a gradient scaled by
+        the number of replicas). Its single-device model is the trained
+        model the other tests read: one traced step per family, not two."""
+        # Configs, not instances: each of the two models builds its own.
+        optimizers = {name: keras.optimizers.serialize(keras.optimizers.SGD(0.01))
+                      for name in self.family.optimizer_names}
+        return translation_step_on_one_and_two_replicas(
+            self.family, global_batch=2 * self.batch_size,
+            compile_kwargs={**self.compile_kwargs, **optimizers})
+
+    @pytest.fixture(scope="class")
+    def trained(self, replica_run):
+        return replica_run["single_model"], replica_run["single_history"]
 
     # ------------------------------------------------------------- tests
     def test_fit_logs_finite_and_counts_steps(self, trained):
@@ -139,9 +152,9 @@ class TranslationFamilyTests:
             assert key in history.history, f"{key} missing from the logs"
             assert np.isfinite(history.history[key][-1]), f"{key} is not finite"
         for name in model.optimizer_names:
-            expected = 2 * self.updates_per_step.get(name, 1)
+            expected = self.updates_per_step.get(name, 1)
             assert int(getattr(model, name).iterations.numpy()) == expected, name
-        assert int(model.rng_step.numpy()) == 2
+        assert int(model.rng_step.numpy()) == 1
 
     def test_steps_change_only_their_network(self):
         model = self.make_model()
@@ -272,12 +285,5 @@ class TranslationFamilyTests:
         with pytest.raises(ValueError, match=f"{model.resolution}x{model.resolution}"):
             model.translate(images[:, :-2, :-2], domains)
 
-    def test_one_step_on_two_replicas_matches_one_device(self):
-        # Plain SGD: Adam's first step is lr * sign(g) and would hide a
-        # gradient scaled by the number of replicas.
-        # Configs, not instances: each of the two models builds its own.
-        optimizers = {name: keras.optimizers.serialize(keras.optimizers.SGD(0.01))
-                      for name in self.family.optimizer_names}
-        assert_same_step(translation_step_on_one_and_two_replicas(
-            self.family, global_batch=2 * self.batch_size,
-            compile_kwargs={**self.compile_kwargs, **optimizers}))
+    def test_one_step_on_two_replicas_matches_one_device(self, replica_run):
+        assert_same_step(replica_run)
