@@ -177,6 +177,11 @@ VARIANTS = {
          ("keras_gans.layers.resampling", "_NATIVE_BELOW_FILTERS", lambda: 0)], {}),
     "no_guard": ("compile(skip_nonfinite=False): no is-finite check + tf.cond per update",
                  [], {"skip_nonfinite": False}),
+    # A diagnostic, not a change: Grappler's remapper logs "remapper failed" on
+    # ours fp32's graph (a Conv2D+BiasAdd+LeakyRelu fusion in the G step's D
+    # forward); a failed pass is discarded, so ours fp32 ~ ours fp32 no_remap
+    # says the failure costs nothing, and bf16 says what the fusions are worth.
+    "no_remap": ("Grappler remapper off (while the step runs)", [], {}),
     "xla": ("compile(jit_compile=True)", [], {"jit_compile": True}),
 }
 
@@ -210,7 +215,36 @@ def ours_variant(name, precision, ds, width):
         keras.utils.set_random_seed(0)
         model = DCGAN(resolution=28, width=width, latent_dim=100, fast_upsampling=True)
         model.compile(**kwargs)
-        return bench.KerasCandidate(model, ds)  # traced (and warmed up) while patched
+        candidate = bench.KerasCandidate(model, ds)  # traced (and warmed up) while patched
+    if "no_remap" in name.split("+"):
+        candidate = RemapOff(candidate)
+    return candidate
+
+
+class RemapOff:
+    """A KerasCandidate run with Grappler's remapper off.
+
+    A function is optimized for the config in force when it is called (and
+    cached per config), so the option must be off around every call.
+    """
+
+    def __init__(self, candidate):
+        self.candidate, self.model, self.dataset = candidate, candidate.model, candidate.dataset
+        self.steps(3)
+
+    def steps(self, n):
+        from tensorflow.python.eager import context
+
+        ctx = context.context()
+        options = ctx._optimizer_experimental_options  # restored exactly: the other
+        saved = dict(options)                           # candidates keep their config
+        ctx.set_optimizer_experimental_options({"remapping": False})
+        try:
+            return self.candidate.steps(n)
+        finally:
+            options.clear()
+            options.update(saved)
+            ctx._thread_local_data.function_call_options = None
 
 
 # ---------------------------------------------------------------- TF trace
@@ -381,6 +415,9 @@ def summarize_tf(events, steps, flop_table):
                    for k, v in per_op.items()},
         "conv_flops": sum(cls_flops[c] for c in CLASSES if c.startswith("conv")) / steps,
         "unmatched": unmatched / steps,
+        "ops": len(events) / steps,
+        "fused": sum(1 for *_, t in events if "Fused" in t and ("Conv" in t or "MatMul" in t))
+        / steps,
     }
 
 
@@ -566,13 +603,13 @@ def conv_micro(batch, width, repeats=7, calls=6):
 # ---------------------------------------------------------------- main
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=20, help="steps per candidate per round")
+    p.add_argument("--steps", type=int, default=15, help="steps per candidate per round")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--profile-steps", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--variants", default="bn_unsync,bn_fused,subpixel_padded,"
-                                         "bn_fused+subpixel_padded",
+                                         "bn_fused+subpixel_padded,no_remap",
                    help=f"comma-separated, each one of {sorted(VARIANTS)} or several "
                         "joined by '+' ('' for none)")
     p.add_argument("--no-torch", action="store_true")
@@ -690,7 +727,9 @@ def main():
             for (t, shp, c), (ms, cnt, g) in top:
                 print(f"  {ms:6.2f} ms  x{cnt:4.1f}  {g:6.0f} GFLOP/s  {c:16} {t:32} {shp[:64]}")
             print(f"  conv GFLOP per step traced: {profiles[n]['conv_flops'] / 1e9:.2f} "
-                  f"({profiles[n]['unmatched']:.0f} conv/matmul events per step without FLOPs)")
+                  f"({profiles[n]['unmatched']:.0f} conv/matmul events per step without FLOPs); "
+                  f"{profiles[n]['ops']:.0f} op events per step, "
+                  f"{profiles[n]['fused']:.0f} of them fused conv/matmul (+bias/activation)")
         elif "top" in profiles[n]:
             print(f"\n{n}: torch.profiler top ops by self CPU time ({args.profile_steps} steps)")
             print(profiles[n]["top"])
