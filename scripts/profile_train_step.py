@@ -136,15 +136,16 @@ def padded_conv_group(kernel_size, strides):
     return [(np.stack(indices, axis=-1), [[0, 0], pad_h, pad_w, [0, 0]])]
 
 
-def _padded_subpixel_class():
+def _padded_subpixel_class(below_filters=None):
+    """SubPixelConv2DTranspose computing all phases in one padded convolution
+    (only for layers with fewer than `below_filters` filters, when given)."""
     from keras_gans.layers import resampling
 
     class PaddedSubPixelConv2DTranspose(resampling.SubPixelConv2DTranspose):
-        """SubPixelConv2DTranspose computing all phases in one padded convolution."""
-
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._conv_groups = padded_conv_group(self.kernel_size, self.strides)
+            if below_filters is None or self.filters < below_filters:
+                self._conv_groups = padded_conv_group(self.kernel_size, self.strides)
 
     return PaddedSubPixelConv2DTranspose
 
@@ -174,6 +175,12 @@ VARIANTS = {
     "subpixel_padded": (
         "SubPixelConv2DTranspose: all phases in one padded conv, also for < 16 filters",
         [("keras_gans.layers.resampling", "SubPixelConv2DTranspose", _padded_subpixel_class),
+         ("keras_gans.layers.resampling", "_NATIVE_BELOW_FILTERS", lambda: 0)], {}),
+    "subpixel_small": (
+        "SubPixelConv2DTranspose with < 16 filters (the 1-channel output layer): one padded "
+        "conv (4 channels) + depth_to_space instead of the native transposed conv",
+        [("keras_gans.layers.resampling", "SubPixelConv2DTranspose",
+          lambda: _padded_subpixel_class(below_filters=16)),
          ("keras_gans.layers.resampling", "_NATIVE_BELOW_FILTERS", lambda: 0)], {}),
     "no_guard": ("compile(skip_nonfinite=False): no is-finite check + tf.cond per update",
                  [], {"skip_nonfinite": False}),
@@ -608,8 +615,8 @@ def main():
     p.add_argument("--profile-steps", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--width", type=int, default=64)
-    p.add_argument("--variants", default="bn_unsync,bn_fused,subpixel_padded,"
-                                         "bn_fused+subpixel_padded,no_remap",
+    p.add_argument("--variants", default="bn_unsync,bn_fused,subpixel_small,"
+                                         "bn_fused+subpixel_small",
                    help=f"comma-separated, each one of {sorted(VARIANTS)} or several "
                         "joined by '+' ('' for none)")
     p.add_argument("--no-torch", action="store_true")
@@ -665,12 +672,25 @@ def main():
         print(f"  {n:40} {ms:7.1f} ms/step {b / ms * 1e3:7.1f} img/s  "
               f"(rounds spread {100 * spread[n]:.0f}%; first step of a round "
               f"{statistics.median(first[n]):.2f}x the others)")
+    def paired(base, other):
+        """Median (min, max) over rounds of base/other step time in the same round:
+        steadier under background load than a ratio of medians."""
+        r = sorted(a / b for a, b in zip(seconds[base], seconds[other]))
+        return statistics.median(r), r[0], r[-1]
+
     for v in variants:
         for precision in bench.PRECISIONS:
-            base, var = step_ms.get(f"ours {precision}"), step_ms.get(f"ours+{v} {precision}")
-            if base and var:
-                print(f"variant {v} {precision}: speed ratio {base / var:.3f} vs ours "
-                      f"({describe(v)})")
+            base, var = f"ours {precision}", f"ours+{v} {precision}"
+            if base in seconds and var in seconds:
+                med, lo, hi = paired(base, var)
+                print(f"variant {v} {precision}: speed ratio {step_ms[base] / step_ms[var]:.3f} "
+                      f"vs ours (per-round median {med:.2f}, range {lo:.2f}-{hi:.2f}; "
+                      f"{describe(v)})")
+    for precision in bench.PRECISIONS:
+        if f"ours {precision}" in seconds and f"plain {precision}" in seconds:
+            med, lo, hi = paired(f"plain {precision}", f"ours {precision}")
+            print(f"ours over plain {precision}, per-round median {med:.2f} "
+                  f"(range {lo:.2f}-{hi:.2f})")
     for precision in bench.PRECISIONS:
         ours, plain = step_ms.get(f"ours {precision}"), step_ms.get(f"plain {precision}")
         tb = min((ms for n, ms in step_ms.items() if n.startswith("torch")
