@@ -1,7 +1,9 @@
 """Where the time of one DCGAN train step goes: ours, plain and PyTorch, fp32 and bf16.
 
-    python scripts/profile_train_step.py [--steps 20] [--rounds 3] [--profile-steps 8]
-                                         [--variants bn_unsync,bn_fused,no_guard] [--no-torch]
+    python scripts/profile_train_step.py [--steps 15] [--rounds 3] [--profile-steps 8]
+        [--variants bn_unsync,bn_fused,subpixel_small,bn_fused+subpixel_small] [--no-torch]
+    # docs/bench_train.md's 2026-12-02 numbers:
+    nice -n 5 python scripts/profile_train_step.py --steps 10 --rounds 5
 
 Builds exactly the candidates of `scripts/bench_train.py` (it imports that
 script and calls its `dcgan_candidates` / `torch_dcgan_candidates`; the same
@@ -9,8 +11,12 @@ network, batch 128, same warm-up), then:
 
 1. **Step time**: interleaved rounds of `--steps` compiled train steps per
    candidate (as bench_train does), median per step. Variants of ours (library
-   changes tried without editing the library: see VARIANTS) run in the same
-   rounds, so their ratio to ours is measured under the same load.
+   changes tried without editing the library, by patching the builders while
+   the variant is built and traced: see VARIANTS) run in the same rounds; each
+   variant's speed ratio to ours is printed as a ratio of medians and as the
+   median (and range) of the per-round ratios, the steadier of the two under
+   background load. The first step of every round is also compared with the
+   rest (a candidate slowed by the one that ran before it would show there).
 2. **Per-op profile of the compiled Keras step**: `tf.profiler` over
    `--profile-steps` steps; the trace (`.xplane.pb`) is parsed with the
    protobuf TensorFlow ships. Every op event is put into a class (forward conv,
@@ -33,8 +39,10 @@ network, batch 128, same warm-up), then:
    the call overhead of an empty function: GFLOP/s against the matmul peaks.
 
 Everything is seeded; the profile's numbers are in one process, and as in
-bench_train only ratios within one run mean anything. Takes ~6-9 minutes on
-the idle 2-core machine.
+bench_train only ratios within one run mean anything. Takes about 7 minutes
+with `--steps 10 --rounds 5` (about 10 with the defaults) on the idle 2-core
+machine; PyTorch's rows (OpenMP) slow down far more than TensorFlow's under
+any background load, so read them from a quiet run only.
 """
 
 import argparse
@@ -60,7 +68,6 @@ import tensorflow as tf  # noqa: E402
 
 import keras_gans  # noqa: E402
 from keras_gans.models import DCGAN  # noqa: E402
-from keras_gans.models import dcgan as dcgan_module  # noqa: E402
 
 CLASSES = ("conv fwd", "conv data-grad", "conv weight-grad", "dense matmul", "batchnorm",
            "activation", "cast", "optimizer", "layout glue", "other")
@@ -623,6 +630,7 @@ def main():
     p.add_argument("--no-micro", action="store_true", help="skip the isolated conv table")
     args = p.parse_args()
     args.jit, args.torch_compile, args.family = False, False, "dcgan"
+    args.steps = max(args.steps, 2)  # a round times its first step apart from the rest
     variants = [v for v in args.variants.split(",") if v]
     unknown = {part for v in variants for part in v.split("+")} - set(VARIANTS)
     if unknown:
@@ -647,7 +655,8 @@ def main():
     for v in variants:
         for precision in bench.PRECISIONS:
             variant_rows[f"ours+{v} {precision}"] = bench.try_build(
-                f"ours+{v} {precision}", lambda v=v, pr=precision: ours_variant(v, pr, ds, args.width))
+                f"ours+{v} {precision}",
+                lambda v=v, pr=precision: ours_variant(v, pr, ds, args.width))
     candidates = {k: c for k, c in {**keras_rows, **torch_rows, **variant_rows}.items()
                   if c is not None}
     print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -695,7 +704,8 @@ def main():
         ours, plain = step_ms.get(f"ours {precision}"), step_ms.get(f"plain {precision}")
         tb = min((ms for n, ms in step_ms.items() if n.startswith("torch")
                   and n.endswith(precision)), default=None)
-        print(f"precision={precision} ratio_vs_plain={plain / ours if ours and plain else float('nan'):.2f} "
+        vs_plain = plain / ours if ours and plain else float("nan")
+        print(f"precision={precision} ratio_vs_plain={vs_plain:.2f} "
               f"ratio_vs_torch={tb / ours if ours and tb else float('nan'):.2f}")
     if nominal:
         print(f"nominal training FLOPs per image (bench_train's count): {nominal / 1e6:.1f} MFLOP")
@@ -718,7 +728,8 @@ def main():
 
     print("\nms per step by op class (share of the unprofiled step; GFLOP/s where counted)")
     names = list(profiles)
-    print(f"  {'class':18}" + "".join(f"{n.replace('channels-last ', 'cl ').replace('autocast ', ''):>24}"
+    short = {n: n.replace("channels-last ", "cl ").replace("autocast ", "") for n in names}
+    print(f"  {'class':18}" + "".join(f"{short[n]:>24}"
                                       for n in names))
     for c in CLASSES:
         cells = []
@@ -726,7 +737,8 @@ def main():
             pr = profiles[n]
             ms = pr["ms"][c]
             g = pr["gflops"][c]
-            cells.append(f"{ms:6.1f} {100 * ms / step_ms[n]:3.0f}%" + (f" {g:5.0f}G" if g else "       "))
+            cells.append(f"{ms:6.1f} {100 * ms / step_ms[n]:3.0f}%"
+                         + (f" {g:5.0f}G" if g else "       "))
         print(f"  {c:18}" + "".join(f"{x:>24}" for x in cells))
     for label, key in (("sum of op times", "sum_ms"), ("busy (>=1 op)", "busy_ms"),
                        ("profiled step", "wall_ms")):
@@ -758,9 +770,11 @@ def main():
     if not args.no_micro:
         print(f"\nisolated convolutions (tf.function, median, call overhead subtracted); "
               f"peaks fp32 {peaks['fp32']:.0f}, bf16 {peaks['bf16']:.0f} GFLOP/s")
-        print(f"  {'op':48} {'MFLOP':>7} {'fp32 ms':>8} {'GFLOP/s':>8} {'bf16 ms':>8} {'GFLOP/s':>8}")
+        print(f"  {'op':48} {'MFLOP':>7} {'fp32 ms':>8} {'GFLOP/s':>8} {'bf16 ms':>8} "
+              f"{'GFLOP/s':>8}")
         for label, flops, f32ms, f32g, b16ms, b16g in conv_micro(b, args.width):
-            print(f"  {label:48} {flops / 1e6:7.0f} {f32ms:8.2f} {f32g:8.0f} {b16ms:8.2f} {b16g:8.0f}")
+            print(f"  {label:48} {flops / 1e6:7.0f} {f32ms:8.2f} {f32g:8.0f} {b16ms:8.2f} "
+                  f"{b16g:8.0f}")
     print(f"\ntotal {time.perf_counter() - t0:.0f} s, load average now {os.getloadavg()[0]:.1f}")
 
 
