@@ -10,6 +10,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_gans.utils.tracing import releasing_custom_gradients  # noqa: E402
+
 # Two logical CPU devices let MirroredStrategy tests run on one CPU. This must
 # happen before TensorFlow initializes its devices, i.e. at collection time.
 try:
@@ -37,8 +39,11 @@ def rng():
 @pytest.fixture(autouse=True, scope="module")
 def release_keras_state_after_each_module():
     """Frees Keras's global state, TensorFlow's kernel caches and dead models
-    after each test module. Without it a worker process grew past 11 GB over
-    the suite and was killed by the OOM killer (measured: `dmesg`, 2 workers on
-    24 GB beside other jobs)."""
-    yield
+    after each test module, and the graphs that graph-mode `tf.custom_gradient`
+    calls of the module's own `tf.function`s pinned in TensorFlow's gradient
+    registry (`fit` releases its own: keras_gans.utils.tracing). Before that
+    fix a worker process grew past 11 GB over the suite and was killed by the
+    OOM killer (measured: `dmesg`)."""
+    with releasing_custom_gradients():
+        yield
     keras.backend.clear_session(free_memory=True)

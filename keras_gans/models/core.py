@@ -27,6 +27,7 @@ from keras_gans import mixed_precision
 from keras_gans.losses.reduction import reduce_batch_scalar, reduce_per_example
 from keras_gans.models.options import Option, boolean, declared_options, options_table
 from keras_gans.models.randomness import RandomStreams, assign_variables
+from keras_gans.utils.tracing import release_custom_gradients
 
 def _precision_option(value):
     return mixed_precision.precision_name(value)
@@ -131,6 +132,19 @@ class AdversarialModel(RandomStreams, keras.Model):
     def compile_options_doc(cls):
         """The family's compile options as a Markdown table (for the docs)."""
         return options_table(cls)
+
+    def make_train_function(self, force=False):
+        # Each traced step would otherwise stay in memory for good (see
+        # keras_gans.utils.tracing): Keras's optimizer all-reduces through a
+        # graph-mode `tf.custom_gradient`.
+        super().make_train_function(force)
+        self.train_function = release_custom_gradients(self.train_function)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        super().make_test_function(force)
+        self.test_function = release_custom_gradients(self.test_function)
+        return self.test_function
 
     def compile(self, jit_compile=False, **kwargs):
         """Configures training: optimizers (see `optimizer_names`) and options.

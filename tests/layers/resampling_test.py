@@ -34,19 +34,23 @@ def make_pair(rng, filters, kernel_size, input_shape, strides=2, dtype="float32"
     return new, ref
 
 
-def outputs_and_gradients(layer, x, upstream):
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x)
-        loss = tf.reduce_sum(y * upstream)
-    grads = tape.gradient(loss, [x] + layer.trainable_weights)
-    return [t.numpy() for t in [y] + grads]
+def outputs_and_gradients(layer, x, upstream, graph=False):
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(y * upstream)
+        return [y] + tape.gradient(loss, [x] + layer.trainable_weights)
+
+    # Eagerly the layer's gradient is a `tf.custom_gradient`; in a graph it is
+    # a gradient registered once per stride: both must match.
+    run = tf.function(run) if graph else run
+    return [t.numpy() for t in run(tf.convert_to_tensor(x))]
 
 
-def assert_same_as_reference(new, ref, x, dtype, rng):
+def assert_same_as_reference(new, ref, x, dtype, rng, graph=False):
     upstream = rng.normal(size=ref.compute_output_shape(x.shape)).astype(dtype)
-    got = outputs_and_gradients(new, x, upstream)
+    got = outputs_and_gradients(new, x, upstream, graph)
     want = outputs_and_gradients(ref, x, upstream)
     names = ["output", "d_input"] + [f"d_{w.name}" for w in ref.trainable_weights]
     assert len(got) == len(want)
@@ -57,19 +61,34 @@ def assert_same_as_reference(new, ref, x, dtype, rng):
         )
 
 
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "graph"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("kernel_size", [3, 4, 5, 6, (3, 4), (5, 2)])
-def test_matches_conv2d_transpose(rng, kernel_size, dtype):
+def test_matches_conv2d_transpose(rng, kernel_size, dtype, graph):
     new, ref = make_pair(rng, 4, kernel_size, (2, 5, 6, 3), dtype=dtype)
     x = rng.normal(size=(2, 5, 6, 3)).astype(dtype)
-    assert_same_as_reference(new, ref, x, dtype, rng)
+    assert_same_as_reference(new, ref, x, dtype, rng, graph)
 
 
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "graph"])
 @pytest.mark.parametrize("strides,kernel_size", [(3, 5), (3, 2), ((4, 4), 6)])
-def test_matches_conv2d_transpose_other_strides(rng, strides, kernel_size):
+def test_matches_conv2d_transpose_other_strides(rng, strides, kernel_size, graph):
     new, ref = make_pair(rng, 2, kernel_size, (1, 3, 4, 2), strides=strides, dtype="float64")
     x = rng.normal(size=(1, 3, 4, 2))
-    assert_same_as_reference(new, ref, x, "float64", rng)
+    assert_same_as_reference(new, ref, x, "float64", rng, graph)
+
+
+def test_graph_trace_registers_no_gradient_function(rng):
+    # `tf.custom_gradient` in a graph registers a gradient per trace in
+    # TensorFlow's global registry, which keeps the traced graph alive.
+    from keras_gans.utils.tracing import custom_gradient_count
+
+    new, _ = make_pair(rng, 4, 4, (2, 3, 3, 2))
+    x = tf.constant(rng.normal(size=(2, 3, 3, 2)), tf.float32)
+    before = custom_gradient_count()
+    for _ in range(2):
+        outputs_and_gradients(new, x, tf.ones((2, 6, 6, 4)), graph=True)
+    assert custom_gradient_count() == before
 
 
 def test_few_filters_use_native_forward_pass(rng, monkeypatch):
@@ -102,7 +121,8 @@ def test_weights_interchangeable_both_ways(rng):
     np.testing.assert_allclose(new(x), ref(x), rtol=1e-5, atol=1e-5)
 
 
-def test_second_order_gradients(rng):
+@pytest.mark.parametrize("graph", [False, True], ids=["eager", "graph"])
+def test_second_order_gradients(rng, graph):
     # E.g. a gradient penalty w.r.t. the generator's input differentiates the
     # kernel gradient again.
     new, ref = make_pair(rng, 3, 4, (2, 3, 4, 2), dtype="float64")
@@ -119,7 +139,8 @@ def test_second_order_gradients(rng):
             penalty = tf.reduce_sum(d_kernel**2) + tf.reduce_sum(tf.sin(x) * d_x)
         return outer.gradient(penalty, [x, layer.kernel])
 
-    for got, want in zip(penalty_gradient(new), penalty_gradient(ref)):
+    run = tf.function(penalty_gradient) if graph else penalty_gradient
+    for got, want in zip(run(new), penalty_gradient(ref)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
