@@ -22,7 +22,7 @@ Candidates (`--family dcgan`, the DCGAN benchmark network, 28x28x1, batch 128):
   plain         keras.io's "DCGAN overriding train_step" structure on the same
                 architecture: SeedGenerator noise, concatenated real+fake D
                 batch, BinaryCrossentropy, a second G forward for the G step,
-                Conv2DTranspose
+                Conv2DTranspose and BatchNormalization (Keras's stock layers)
   torch         the same network in PyTorch (nn.ConvTranspose2d), our step
                 structure; eager NCHW, eager channels-last, and with
                 `--torch-compile` torch.compile
@@ -211,8 +211,10 @@ def dcgan_candidates(args, batches):
             keras.utils.set_random_seed(0)
             ours = DCGAN(resolution=28, width=width, latent_dim=latent, fast_upsampling=True)
             ours.compile(loss="non_saturating", jit_compile=args.jit)
-            plain = PlainGAN(build_dcgan_discriminator(28, 1, width),
-                             build_dcgan_generator(28, 1, latent, width, fast_upsampling=False),
+            # Keras's stock layers: Conv2DTranspose and BatchNormalization.
+            plain = PlainGAN(build_dcgan_discriminator(28, 1, width, fused_batch_norm=False),
+                             build_dcgan_generator(28, 1, latent, width, fast_upsampling=False,
+                                                   fused_batch_norm=False),
                              latent)
             plain.compile(keras.optimizers.Adam(2e-4, beta_1=0.5),
                           keras.optimizers.Adam(2e-4, beta_1=0.5),

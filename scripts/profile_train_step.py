@@ -1,7 +1,7 @@
 """Where the time of one DCGAN train step goes: ours, plain and PyTorch, fp32 and bf16.
 
     python scripts/profile_train_step.py [--steps 15] [--rounds 3] [--profile-steps 8]
-        [--variants bn_unsync,bn_fused,subpixel_small,bn_fused+subpixel_small] [--no-torch]
+        [--variants bn_keras,subpixel_all_single] [--no-torch]
     # docs/bench_train.md's 2026-12-02 numbers:
     nice -n 5 python scripts/profile_train_step.py --steps 10 --rounds 5
 
@@ -77,118 +77,29 @@ CONTAINER_TYPES = {"StatefulPartitionedCall", "PartitionedCall", "If", "Stateles
 
 
 # ---------------------------------------------------------------- variants
-class FusedBatchNormalization(keras.layers.BatchNormalization):
-    """BatchNormalization whose training branch is one FusedBatchNormV3 op (oneDNN on CPU).
-
-    Same normalization (batch mean and biased variance, epsilon), same
-    parameters; 16-bit inputs stay 16-bit (statistics in float32 inside the
-    op). Only for 4D channels-last inputs with default arguments. The moving
-    variance is updated with the op's Bessel-corrected batch variance (as
-    tf.keras 2 did), where Keras 3 uses the biased one.
-    """
-
-    def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable) or len(inputs.shape) != 4 or \
-                self.axis not in (-1, 3):
-            return super().call(inputs, training=training, mask=mask)
-        gamma = tf.convert_to_tensor(self.gamma) if self.scale else \
-            tf.ones([inputs.shape[-1]], tf.float32)
-        beta = tf.convert_to_tensor(self.beta) if self.center else \
-            tf.zeros([inputs.shape[-1]], tf.float32)
-        x = tf.cast(inputs, self.compute_dtype)
-        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            x, gamma, beta, epsilon=self.epsilon, data_format="NHWC", is_training=True)
-        m = self.momentum
-        self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
-        self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
-        return y
-
-
-def _bn_unsync(name):
-    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=False,
+def _bn_keras(name, fused=True):
+    # Keras's stock BatchNormalization: the library's layer before it was fused.
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True,
                                            name=name)
 
 
-def _bn_fused(name):
-    return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
-
-
-def padded_conv_group(kernel_size, strides):
-    """SubPixelConv2DTranspose's `_conv_groups` with every phase in ONE convolution.
-
-    Each phase's taps are laid out on the union of all phases' windows (the
-    missing taps index the zero row), so all `s*s` phases share one stride-1
-    convolution with `s*s*filters` output channels (5x5 stride 2: a 3x3 window,
-    36 taps for 25 real ones, 44% more multiplies, but one large conv instead of
-    four small ones and no concat).
-    """
-    (kh, kw), s = kernel_size, strides[0]
-
-    def axis(k):
-        p = max(k - s, 0) // 2
-        offsets = [(b + p - t) // s for b in range(s) for t in range(k)
-                   if (t - p - b) % s == 0] + [0]
-        lo, hi = min(offsets), max(offsets)
-        taps = [np.array([b + p - s * d if 0 <= b + p - s * d < k else k
-                          for d in range(lo, hi + 1)]) for b in range(s)]
-        return taps, [-lo, hi]
-
-    rows, pad_h = axis(kh)
-    cols, pad_w = axis(kw)
-    indices = []
-    for taps_h in rows:  # (row phase, column phase) order, as depth_to_space needs
-        for taps_w in cols:
-            valid = (taps_h[:, None] < kh) & (taps_w[None, :] < kw)
-            indices.append(np.where(valid, taps_h[:, None] * kw + taps_w[None, :], kh * kw))
-    return [(np.stack(indices, axis=-1), [[0, 0], pad_h, pad_w, [0, 0]])]
-
-
-def _padded_subpixel_class(below_filters=None):
-    """SubPixelConv2DTranspose computing all phases in one padded convolution
-    (only for layers with fewer than `below_filters` filters, when given)."""
-    from keras_gans.layers import resampling
-
-    class PaddedSubPixelConv2DTranspose(resampling.SubPixelConv2DTranspose):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            if below_filters is None or self.filters < below_filters:
-                self._conv_groups = padded_conv_group(self.kernel_size, self.strides)
-
-    return PaddedSubPixelConv2DTranspose
-
-
-def check_padded_subpixel():
-    """The padded single-conv sub-pixel layer equals Conv2DTranspose (tiny shapes)."""
-    cls = _padded_subpixel_class()
-    x = np.random.default_rng(0).standard_normal((2, 7, 7, 8)).astype(np.float32)
-    for filters in (1, 16):
-        fast = cls(filters, 5, use_bias=False)
-        ref = keras.layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False)
-        ref(x)
-        fast.build(x.shape)
-        fast.set_weights(ref.get_weights())
-        got = fast._subpixel_conv_transpose(tf.constant(x), tf.convert_to_tensor(fast.kernel))
-        err = float(tf.reduce_max(tf.abs(got - ref(x))))
-        assert err < 1e-4, f"padded sub-pixel differs from Conv2DTranspose by {err}"
+def _bn_unsync(name, fused=True):
+    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=False,
+                                           name=name)
 
 
 #: name -> (what it changes, [(module, attribute, replacement factory)], extra compile
 #: kwargs). "a+b" combines variants.
 VARIANTS = {
-    "bn_unsync": ("dcgan._batch_norm: BatchNormalization(synchronized=False)",
+    # Applied to the library on 2026-12-02 (FusedBatchNormalization, one padded
+    # sub-pixel conv below 16 filters); these variants undo or extend them.
+    "bn_keras": ("dcgan._batch_norm: Keras's BatchNormalization(synchronized=True), unfused",
+                 [("keras_gans.models.dcgan", "_batch_norm", lambda: _bn_keras)], {}),
+    "bn_unsync": ("dcgan._batch_norm: Keras's BatchNormalization(synchronized=False)",
                   [("keras_gans.models.dcgan", "_batch_norm", lambda: _bn_unsync)], {}),
-    "bn_fused": ("dcgan._batch_norm: one FusedBatchNormV3 op per BN in training",
-                 [("keras_gans.models.dcgan", "_batch_norm", lambda: _bn_fused)], {}),
-    "subpixel_padded": (
-        "SubPixelConv2DTranspose: all phases in one padded conv, also for < 16 filters",
-        [("keras_gans.layers.resampling", "SubPixelConv2DTranspose", _padded_subpixel_class),
-         ("keras_gans.layers.resampling", "_NATIVE_BELOW_FILTERS", lambda: 0)], {}),
-    "subpixel_small": (
-        "SubPixelConv2DTranspose with < 16 filters (the 1-channel output layer): one padded "
-        "conv (4 channels) + depth_to_space instead of the native transposed conv",
-        [("keras_gans.layers.resampling", "SubPixelConv2DTranspose",
-          lambda: _padded_subpixel_class(below_filters=16)),
-         ("keras_gans.layers.resampling", "_NATIVE_BELOW_FILTERS", lambda: 0)], {}),
+    "subpixel_all_single": (
+        "SubPixelConv2DTranspose: all phases in one padded conv for every layer",
+        [("keras_gans.layers.resampling", "_SINGLE_CONV_BELOW_FILTERS", lambda: 10 ** 9)], {}),
     "no_guard": ("compile(skip_nonfinite=False): no is-finite check + tf.cond per update",
                  [], {"skip_nonfinite": False}),
     # A diagnostic, not a change: Grappler's remapper logs "remapper failed" on
@@ -522,6 +433,7 @@ def conv_micro(batch, width, repeats=7, calls=6):
 
     Returns rows (label, MFLOP, fp32 ms, fp32 GFLOP/s, bf16 ms, bf16 GFLOP/s).
     """
+    from keras_gans.layers import resampling
     from keras_gans.layers.resampling import SubPixelConv2DTranspose
 
     rng = np.random.default_rng(0)
@@ -577,7 +489,8 @@ def conv_micro(batch, width, repeats=7, calls=6):
             layer.build(x.shape)
             ops.append((f"{name} fwd, sub-pixel (4 phase convs+d2s)", flops, (x, k),
                         layer._subpixel_conv_transpose))
-        padded = _padded_subpixel_class()(cout, 5, use_bias=False)
+        padded = SubPixelConv2DTranspose(cout, 5, use_bias=False)
+        padded._conv_groups = resampling._single_conv_group(padded.kernel_size, padded.strides)
         padded.build(x.shape)
         ops.append((f"{name} fwd, padded sub-pixel (1 conv+d2s)", flops, (x, k),
                     padded._subpixel_conv_transpose))
@@ -622,8 +535,7 @@ def main():
     p.add_argument("--profile-steps", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--width", type=int, default=64)
-    p.add_argument("--variants", default="bn_unsync,bn_fused,subpixel_small,"
-                                         "bn_fused+subpixel_small",
+    p.add_argument("--variants", default="bn_keras,subpixel_all_single",
                    help=f"comma-separated, each one of {sorted(VARIANTS)} or several "
                         "joined by '+' ('' for none)")
     p.add_argument("--no-torch", action="store_true")
@@ -637,7 +549,6 @@ def main():
         sys.exit(f"unknown variants {sorted(unknown)}; known: {sorted(VARIANTS)}")
     b = args.batch_size
     t0 = time.perf_counter()
-    check_padded_subpixel()
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}; batch {b}, width {args.width}", flush=True)
 

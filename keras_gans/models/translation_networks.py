@@ -27,6 +27,7 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_gans.layers.batch_norm import FusedBatchNormalization
 from keras_gans.layers.padding import ReflectionPadding2D
 
 #: Receptive field (pixels) of a PatchGAN with n stride-2 layers: 16, 34, 70, 142.
@@ -64,8 +65,9 @@ def instance_norm(name=None):
 def batch_norm(name=None):
     # synchronized=True: under tf.distribute the statistics are the global
     # batch's, so one step on N replicas equals one step on one device.
-    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True,
-                                           name=name)
+    # On one replica the training step is one fused kernel
+    # (keras_gans.layers.batch_norm).
+    return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True, name=name)
 
 
 def _norm(kind, name):

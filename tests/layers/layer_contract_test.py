@@ -2,6 +2,7 @@
 
 import pytest
 
+from keras_gans.layers.batch_norm import FusedBatchNormalization
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
 from keras_gans.layers.equalized import BiasActivation, EqualizedConv2D, EqualizedDense
 from keras_gans.layers.filters import Blur2D, FIRDownsample2D, FIRUpsample2D
@@ -20,6 +21,8 @@ CASES = [
     #  training changes output)
     (ConditionalBatchNormalization, {"num_classes": 3}, [IMAGES, (4,)], ["float32", "int32"],
      IMAGES, 2, 2, True),
+    (FusedBatchNormalization, {"momentum": 0.9, "epsilon": 1e-5, "synchronized": True},
+     IMAGES, "float32", IMAGES, 2, 2, True),
     (ProjectionOutput, {"num_classes": 3}, [(4, 16), (4,)], ["float32", "int32"], (4, 1),
      None, None, False),
     (EqualizedDense, {"units": 5}, (4, 7), "float32", (4, 5), 2, 0, False),

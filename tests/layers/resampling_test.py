@@ -15,10 +15,13 @@ from keras_gans.layers.resampling import SubPixelConv2DTranspose
 TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
 
 
-@pytest.fixture(autouse=True)
-def subpixel_for_few_filters(monkeypatch):
-    """Tests use few filters; make them exercise the sub-pixel forward pass."""
-    monkeypatch.setattr(resampling, "_NATIVE_BELOW_FILTERS", 1)
+@pytest.fixture(autouse=True, params=["per_phase", "single_conv"])
+def grouping(request, monkeypatch):
+    """Tests use few filters: run each with the per-phase convolutions (the
+    layout of 16 filters and more) and with all phases in one convolution."""
+    monkeypatch.setattr(resampling, "_SINGLE_CONV_BELOW_FILTERS",
+                        1 if request.param == "per_phase" else 1000)
+    return request.param
 
 
 def make_pair(rng, filters, kernel_size, input_shape, strides=2, dtype="float32", **kwargs):
@@ -42,8 +45,7 @@ def outputs_and_gradients(layer, x, upstream, graph=False):
             loss = tf.reduce_sum(y * upstream)
         return [y] + tape.gradient(loss, [x] + layer.trainable_weights)
 
-    # Eagerly the layer's gradient is a `tf.custom_gradient`; in a graph it is
-    # a gradient registered once per stride: both must match.
+    # The layer's `tf.custom_gradient`, eagerly and traced: both must match.
     run = tf.function(run) if graph else run
     return [t.numpy() for t in run(tf.convert_to_tensor(x))]
 
@@ -78,25 +80,14 @@ def test_matches_conv2d_transpose_other_strides(rng, strides, kernel_size, graph
     assert_same_as_reference(new, ref, x, "float64", rng, graph)
 
 
-def test_graph_trace_registers_no_gradient_function(rng):
-    # `tf.custom_gradient` in a graph registers a gradient per trace in
-    # TensorFlow's global registry, which keeps the traced graph alive.
-    from keras_gans.utils.tracing import custom_gradient_count
-
-    new, _ = make_pair(rng, 4, 4, (2, 3, 3, 2))
-    x = tf.constant(rng.normal(size=(2, 3, 3, 2)), tf.float32)
-    before = custom_gradient_count()
-    for _ in range(2):
-        outputs_and_gradients(new, x, tf.ones((2, 6, 6, 4)), graph=True)
-    assert custom_gradient_count() == before
-
-
-def test_few_filters_use_native_forward_pass(rng, monkeypatch):
-    monkeypatch.setattr(resampling, "_NATIVE_BELOW_FILTERS", 16)
+def test_few_filters_share_one_convolution(rng, monkeypatch):
+    monkeypatch.setattr(resampling, "_SINGLE_CONV_BELOW_FILTERS", 16)
     new, ref = make_pair(rng, 3, 5, (2, 4, 3, 2))
     x = rng.normal(size=(2, 4, 3, 2)).astype("float32")
     graph = tf.function(new).get_concrete_function(x).graph
-    assert "Conv2DBackpropInput" in {op.type for op in graph.get_operations()}
+    types = [op.type for op in graph.get_operations()]
+    # 5x5 stride 2 needs two windows per axis: per phase it would be 4 convs.
+    assert types.count("Conv2D") == 1 and "Conv2DBackpropInput" not in types
     assert_same_as_reference(new, ref, x, "float32", rng)
 
 
@@ -255,6 +246,6 @@ def test_phases_have_no_wasted_taps(kernel_size, stride):
 
 
 @pytest.mark.parametrize("kernel_size,num_convs", [(2, 1), (3, 4), (4, 4), (6, 1), ((4, 6), 2), ((6, 4), 4)])
-def test_phases_share_a_convolution_when_windows_coincide(kernel_size, num_convs):
+def test_phases_share_a_convolution_when_windows_coincide(kernel_size, num_convs, grouping):
     layer = SubPixelConv2DTranspose(8, kernel_size)
-    assert len(layer._conv_groups) == num_convs
+    assert len(layer._conv_groups) == (1 if grouping == "single_conv" else num_convs)
