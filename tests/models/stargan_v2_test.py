@@ -11,6 +11,12 @@ from keras_gans.testing.translation import TranslationFamilyTests
 class TestStarGANv2Contract(TranslationFamilyTests):
     family = StarGANv2
     updates_per_step = {"d_optimizer": 2, "g_optimizer": 2}
+    # Measured: at 1e-2 the second (reference-guided) G update lands where
+    # rounding flips a subgradient and G's weights differ by 1-5 % of the
+    # update between 1 and 2 replicas; zeroing any one of lambda_sty,
+    # lambda_ds, lambda_cyc (which moves that point) removes the difference,
+    # which a reduction error would not. At 1e-3 they agree within 1e-6.
+    replica_sgd_learning_rate = 1e-3
 
 
 @pytest.fixture(scope="module")
