@@ -91,7 +91,7 @@ def _bn_unsync(name, fused=True):
 #: name -> (what it changes, [(module, attribute, replacement factory)], extra compile
 #: kwargs). "a+b" combines variants.
 VARIANTS = {
-    # Applied to the library on 2026-12-02 (FusedBatchNormalization, one padded
+    # Applied to the library on 2026-12-02 (BatchNormalization, one padded
     # sub-pixel conv below 16 filters); these variants undo or extend them.
     "bn_keras": ("dcgan._batch_norm: Keras's BatchNormalization(synchronized=True), unfused",
                  [("keras_gans.models.dcgan", "_batch_norm", lambda: _bn_keras)], {}),

@@ -1,6 +1,6 @@
 """Layers shared by more than one family."""
 
-from keras_gans.layers.batch_norm import FusedBatchNormalization  # noqa: F401
+from keras_gans.layers.batch_norm import BatchNormalization  # noqa: F401
 from keras_gans.layers.equalized import (  # noqa: F401
     BiasActivation,
     EqualizedConv2D,

@@ -1,4 +1,4 @@
-"""`FusedBatchNormalization`: Keras's BatchNormalization, one kernel per call on one replica.
+"""`BatchNormalization`: Keras's BatchNormalization, one fused kernel per call on one replica.
 
 Keras 3 computes a training-mode batch normalization from a dozen element-wise
 ops (moments, rsqrt, scale, shift) and, with `synchronized=True`, all-reduces
@@ -12,6 +12,11 @@ Under `tf.distribute` with more than one replica in sync, the layer keeps
 Keras's synchronized path: the statistics must be the GLOBAL batch's, so that
 one step on N replicas equals one step on one device, and the fused kernel
 only sees the local batch.
+
+The class keeps Keras's name on purpose: Keras's weights files key a layer by
+its class name (`batch_normalization`, `batch_normalization_1`, ...), so
+weights saved with either layer load into the other (the shipped presets were
+saved with Keras's).
 """
 
 import keras
@@ -19,7 +24,7 @@ import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class FusedBatchNormalization(keras.layers.BatchNormalization):
+class BatchNormalization(keras.layers.BatchNormalization):
     """`keras.layers.BatchNormalization` whose training step is one fused kernel.
 
     Same arguments, weights, outputs and moving statistics as the Keras
@@ -34,7 +39,7 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     Example:
 
     >>> x = np.random.default_rng(0).normal(size=(8, 4, 4, 3)).astype("float32")
-    >>> fused = FusedBatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True)
+    >>> fused = BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True)
     >>> plain = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
     >>> np.allclose(fused(x, training=True), plain(x, training=True), atol=1e-5)
     True

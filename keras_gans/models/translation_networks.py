@@ -27,7 +27,7 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_gans.layers.batch_norm import FusedBatchNormalization
+from keras_gans.layers import batch_norm as fused
 from keras_gans.layers.padding import ReflectionPadding2D
 
 #: Receptive field (pixels) of a PatchGAN with n stride-2 layers: 16, 34, 70, 142.
@@ -67,7 +67,7 @@ def batch_norm(name=None):
     # batch's, so one step on N replicas equals one step on one device.
     # On one replica the training step is one fused kernel
     # (keras_gans.layers.batch_norm).
-    return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True, name=name)
+    return fused.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True, name=name)
 
 
 def _norm(kind, name):

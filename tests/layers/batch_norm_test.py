@@ -1,11 +1,11 @@
-"""`FusedBatchNormalization` against Keras's BatchNormalization and a float64 formula."""
+"""`keras_gans.layers.BatchNormalization` (fused) against Keras's BatchNormalization and a float64 formula."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import keras
-from keras_gans.layers.batch_norm import FusedBatchNormalization
+from keras_gans.layers.batch_norm import BatchNormalization as FusedBatchNormalization
 from keras_gans.testing.distribute import two_device_strategy
 
 SHAPE = (8, 5, 4, 3)
@@ -110,3 +110,19 @@ def test_replicas_keep_the_global_batch_statistics(rng):
     per_replica = strategy.run(tf.function(lambda h: fused(h, training=True)), args=(halves,))
     got = np.concatenate([t.numpy() for t in strategy.experimental_local_results(per_replica)])
     np.testing.assert_allclose(got, plain(x, training=True), atol=1e-5)
+
+
+def test_weights_files_load_across_keras_and_fused_layers(rng, tmp_path):
+    # Keras keys a layer's weights by its class name: the shipped presets were
+    # saved with Keras's BatchNormalization and load into the fused one.
+    def net(layer):
+        x = keras.Input(SHAPE[1:])
+        return keras.Model(x, layer(**OPTIONS)(keras.layers.Conv2D(3, 1)(x)))
+
+    saved = net(keras.layers.BatchNormalization)
+    saved.set_weights([rng.normal(size=w.shape) for w in saved.get_weights()])
+    saved.save_weights(tmp_path / "w.weights.h5")
+    loaded = net(FusedBatchNormalization)
+    loaded.load_weights(tmp_path / "w.weights.h5")
+    for a, b in zip(saved.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

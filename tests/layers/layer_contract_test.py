@@ -2,7 +2,7 @@
 
 import pytest
 
-from keras_gans.layers.batch_norm import FusedBatchNormalization
+from keras_gans.layers.batch_norm import BatchNormalization as FusedBatchNormalization
 from keras_gans.layers.conditional import ConditionalBatchNormalization, ProjectionOutput
 from keras_gans.layers.equalized import BiasActivation, EqualizedConv2D, EqualizedDense
 from keras_gans.layers.filters import Blur2D, FIRDownsample2D, FIRUpsample2D
