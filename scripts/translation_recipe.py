@@ -91,7 +91,8 @@ def run(args, preset, task_name, build, description, recipe, dataset_options=Non
     history = model.fit(ds, epochs=100000, steps_per_epoch=args.steps_per_epoch, verbose=2,
                         callbacks=[budget, Save(),
                                    keras.callbacks.CSVLogger(os.path.join(args.out, "log.csv"))])
-    steps = int(model.g_optimizer.iterations.numpy())
+    # Train steps, not optimizer updates (StarGAN v2 updates G twice per step).
+    steps = int(model.rng_step.numpy())
     training = {"wall_time_s": round(before["wall_time_s"] + time.time() - wall0, 1),
                 "cpu_time_s": round(before["cpu_time_s"] + time.process_time() - cpu0, 1),
                 "steps": steps, "batch_size": args.batch_size,
