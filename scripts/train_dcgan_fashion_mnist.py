@@ -49,6 +49,10 @@ def main():
     p.add_argument("--finalize", action="store_true",
                    help="no more training: evaluate (and publish) the last checkpoint")
     p.add_argument("--eval-samples", type=int, default=10000)
+    p.add_argument("--mixed-precision", choices=("bfloat16", "float16"), default=None,
+                   help="compute precision (variables, losses and metrics stay float32)")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="also stop after this many train steps (equal-steps comparisons)")
     p.add_argument("--publish", action="store_true",
                    help=f"write the {PRESET} preset (zoo/ and savedmodels/)")
     args = p.parse_args()
@@ -71,7 +75,7 @@ def main():
                       kernel_size=r["kernel_size"], ema_decay=r["ema_decay"], seed=args.seed)
         model.compile(d_optimizer=keras.optimizers.Adam(r["lr"], beta_1=0.5),
                       g_optimizer=keras.optimizers.Adam(r["lr"], beta_1=0.5),
-                      loss="non_saturating")
+                      loss="non_saturating", mixed_precision=args.mixed_precision)
     else:
         print(f"Resuming {out} at epoch {epoch}")
     ds = keras_gans.data.from_arrays(images, batch_size=r["batch_size"], seed=args.seed,
@@ -88,9 +92,15 @@ def main():
                     "wall_seconds": run["wall_seconds"] + time.time() - wall0}
             write_text(run_file, json.dumps(done, indent=2))
 
-    if not args.finalize and budget.spent_cpu_seconds < args.cpu_minutes * 60:
+    class StopAtStep(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if args.max_steps and int(self.model.g_optimizer.iterations) >= args.max_steps:
+                self.model.stop_training = True
+
+    done = args.max_steps and int(model.g_optimizer.iterations.numpy()) >= args.max_steps
+    if not args.finalize and not done and budget.spent_cpu_seconds < args.cpu_minutes * 60:
         model.fit(ds, epochs=args.max_epochs, initial_epoch=epoch, steps_per_epoch=steps,
-                  callbacks=[kcb.NonFiniteGuard(), budget,
+                  callbacks=[kcb.NonFiniteGuard(), budget, StopAtStep(),
                              kcb.SampleGrid(os.path.join(out, "samples"), seed=args.seed),
                              kcb.GANCheckpoint(os.path.join(out, "ckpt")), RecordSpent()],
                   verbose=2)
@@ -98,6 +108,7 @@ def main():
         run["wall_seconds"] += time.time() - wall0
     run.update({
         "recipe": args.recipe, **r, "seed": args.seed,
+        "mixed_precision": args.mixed_precision or "float32",
         "steps": int(model.g_optimizer.iterations.numpy()),
         "images_seen": int(model.g_optimizer.iterations.numpy()) * r["batch_size"],
         "epochs": round(int(model.g_optimizer.iterations.numpy()) / steps, 2),
