@@ -49,7 +49,10 @@ def releasing_custom_gradients():
 
     Use it around a call that traces and finishes differentiating its graph,
     such as one `train_function` call; not around code that traces a function
-    and differentiates it later.
+    and differentiates it later. Known limit: the block removes every entry
+    added while it ran, so another thread tracing a differentiated function at
+    the same moment could lose its entries (one process training two models
+    in parallel threads); sequential training, the normal case, is safe.
 
     Example:
 
