@@ -490,7 +490,8 @@ def conv_micro(batch, width, repeats=7, calls=6):
             ops.append((f"{name} fwd, sub-pixel (4 phase convs+d2s)", flops, (x, k),
                         layer._subpixel_conv_transpose))
         padded = SubPixelConv2DTranspose(cout, 5, use_bias=False)
-        padded._conv_groups = resampling._single_conv_group(padded.kernel_size, padded.strides)
+        padded._conv_groups = resampling._conv_groups(padded.kernel_size, padded.strides,
+                                                      single=True)
         padded.build(x.shape)
         ops.append((f"{name} fwd, padded sub-pixel (1 conv+d2s)", flops, (x, k),
                     padded._subpixel_conv_transpose))

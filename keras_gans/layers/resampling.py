@@ -81,16 +81,33 @@ def _axis_phases(kernel_size, stride):
     return phases
 
 
-def _conv_groups(kernel_size, strides):
+def _widened_axis_phases(kernel_size, stride):
+    """`_axis_phases` with every phase's window widened to their union.
+
+    The extra window positions index the zero row (`kernel_size`), so each
+    phase computes the same values over one shared window and padding.
+    """
+    phases = _axis_phases(kernel_size, stride)
+    before = max(pad_before for _, (pad_before, _) in phases)
+    after = max(pad_after for _, (_, pad_after) in phases)
+    return [(np.pad(taps, (before - pad_before, after - pad_after),
+                    constant_values=kernel_size), (before, after))
+            for taps, (pad_before, pad_after) in phases]
+
+
+def _conv_groups(kernel_size, strides, single=False):
     """Groups the 2D output phases into stride-1 convolutions.
 
     Returns a list of `(index, paddings)` in phase order, where `index` has
     shape `(Kh, Kw, num_phases)` and holds flat indices into the
     `(kh * kw + 1)`-row kernel whose last row is zero, and `paddings` is the
-    explicit padding for `tf.nn.conv2d`.
+    explicit padding for `tf.nn.conv2d`. With `single=True` the phases'
+    windows are widened to their union first, so all of them share ONE
+    convolution (some of its taps multiply zeros).
     """
     (kh, kw), s = kernel_size, strides[0]
-    rows, cols = _axis_phases(kh, s), _axis_phases(kw, s)
+    axis_phases = _widened_axis_phases if single else _axis_phases
+    rows, cols = axis_phases(kh, s), axis_phases(kw, s)
     phases = []  # In (row phase, column phase) order, as depth_to_space needs.
     for taps_h, pad_h in rows:
         for taps_w, pad_w in cols:
@@ -108,35 +125,6 @@ def _conv_groups(kernel_size, strides):
         else:
             groups.append(([index], paddings))
     return [(np.stack(indices, axis=-1), paddings) for indices, paddings in groups]
-
-
-def _single_conv_group(kernel_size, strides):
-    """Every 2D output phase in ONE stride-1 convolution (`_conv_groups`' format).
-
-    Each phase's window is widened to the union of all phases' windows; the
-    offsets outside its own window index the zero row of the kernel.
-    """
-    (kh, kw), s = kernel_size, strides[0]
-
-    def axis(k):
-        p = max(k - s, 0) // 2
-        phases = _axis_phases(k, s)
-        lo = min(-pad_before for _, (pad_before, _) in phases)
-        hi = max(pad_after for _, (_, pad_after) in phases)
-        taps = []
-        for b in range(s):
-            row = [b + p - s * d for d in range(lo, hi + 1)]
-            taps.append(np.array([t if 0 <= t < k else k for t in row]))
-        return taps, [-lo, hi]
-
-    rows, pad_h = axis(kh)
-    cols, pad_w = axis(kw)
-    indices = []
-    for taps_h in rows:  # (row phase, column phase) order, as depth_to_space needs
-        for taps_w in cols:
-            valid = (taps_h[:, None] < kh) & (taps_w[None, :] < kw)
-            indices.append(np.where(valid, taps_h[:, None] * kw + taps_w[None, :], kh * kw))
-    return [(np.stack(indices, axis=-1), [[0, 0], pad_h, pad_w, [0, 0]])]
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -270,10 +258,8 @@ class SubPixelConv2DTranspose(keras.layers.Layer):
 
         # The decomposition depends only on kernel size and stride, so it is
         # worked out once, in numpy, and baked into the graph as constants.
-        if self.filters < _SINGLE_CONV_BELOW_FILTERS:
-            self._conv_groups = _single_conv_group(self.kernel_size, self.strides)
-        else:
-            self._conv_groups = _conv_groups(self.kernel_size, self.strides)
+        self._conv_groups = _conv_groups(self.kernel_size, self.strides,
+                                         single=self.filters < _SINGLE_CONV_BELOW_FILTERS)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]

@@ -16,12 +16,10 @@ added can go: `release_custom_gradients` does that around the call.
 """
 
 import contextlib
-import threading
 
 from tensorflow.python.framework import ops as tf_ops
 
 _PREFIX = "CustomGradient-"
-_LOCK = threading.Lock()
 
 
 def _registry():
@@ -77,9 +75,8 @@ def releasing_custom_gradients():
         yield
     finally:
         if len(registry) > before:
-            with _LOCK:
-                for name in [k for k in list(registry)[before:] if k.startswith(_PREFIX)]:
-                    del registry[name]
+            for name in [k for k in list(registry)[before:] if k.startswith(_PREFIX)]:
+                del registry[name]
 
 
 def release_custom_gradients(function):
