@@ -96,9 +96,12 @@ def main():
     p.add_argument("--steps-per-epoch", type=int, default=200)
     p.add_argument("--eval-samples", type=int, default=10000,
                    help="samples for class fidelity and every metric (fewer: a quick run)")
+    p.add_argument("--width", type=int, default=BIGGAN["width"],
+                   help="BigGAN's width (feature maps 1-4x this)")
     p.add_argument("--out", default=None)
     p.add_argument("--publish", action="store_true")
     args = p.parse_args()
+    BIGGAN["width"] = args.width
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     out = args.out or os.path.join("runs", f"class_race_{args.family}_{args.cpu_minutes:g}")

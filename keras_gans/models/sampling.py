@@ -187,13 +187,12 @@ class SamplingMixin:
         labels = self.check_labels(labels, len(z))
         gen = self.inference_generator
 
+        from keras_gans.export.savedmodel import images_to_uint8
+
         def finish(images):
             images = _float32(images)
-            if uint8:
-                # tf.round rounds half to even, like np.rint in to_uint8.
-                images = tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0),
-                                 tf.uint8)
-            return images
+            # images_to_uint8 rounds half to even (tf.round), like np.rint in to_uint8.
+            return images_to_uint8(images) if uint8 else images
 
         if labels is None:
             def run(z):

@@ -849,16 +849,22 @@ class StyleGAN(GAN):
             raise ValueError(f"noise_seed must hold {n} integers; got {seeds!r}.")
         return seeds.astype(np.int64)
 
-    def _run_synthesis(self, ws, truncation_psi=None, noise_mode="const", noise_seed=None,
-                       batch_size=256, z_pair=None):
-        """Float images from ws `[n, num_ws, w_dim]` with the inference generator.
+    def _run_synthesis(self, source, inputs, truncation_psi=None, noise_mode="const",
+                       noise_seed=None, batch_size=256, uint8=False):
+        """Images from the inference generator, in one compiled call per chunk.
 
-        Truncation, synthesis and the clip run in one compiled function per
-        call kind. With `z_pair=(z1, z2, crossover)` instead of `ws`, the
-        mapping and the style mix run inside it too (`style_mixing`).
+        `source` names what `inputs` (numpy arrays, one row per sample) hold:
+        "ws" `(ws [n, num_ws, w_dim],)`, "w" `(w [n, w_dim],)` (every layer),
+        "z" `(z,)` or `(z, labels)`, "z_pair" `(z1, z2, crossover)` (style
+        mixing). The mapping, broadcast, style mix, truncation, synthesis and
+        clip (and with `uint8=True` the conversion to uint8) all run inside
+        one `tf.function`, as in the exported endpoints: a Python call costs
+        one dispatch, not one per stage.
         """
+        from keras_gans.export.savedmodel import images_to_uint8
+
         gen = self.inference_generator
-        n = len(ws) if z_pair is None else len(z_pair[0])
+        n = len(inputs[0])
         if truncation_psi is None:
             truncation_psi = self.truncation_psi
         psi = check_truncation_psi(truncation_psi, n)
@@ -867,34 +873,42 @@ class StyleGAN(GAN):
         seeds = self._noise_seed(noise_mode, noise_seed, n)
         num_ws = self.num_ws
 
-        def images(ws, psi, seed):
-            if truncated:
-                ws = gen.truncate(ws, psi)
-            out = gen.synthesis(ws, noise_mode=noise_mode, noise_seed=seed)
-            # The synthesis output is linear (the papers); images are [-1, 1].
-            return tf.clip_by_value(tf.cast(out, tf.float32), -1.0, 1.0)
+        def styles(*args):
+            if source == "ws":
+                return args[0]
+            if source == "w":
+                return gen.broadcast(args[0])
+            if source == "z":
+                return gen.broadcast(gen.map(args[0], args[1] if len(args) > 1 else None))
+            z1, z2, crossover = args
 
-        def from_ws(ws, psi, seed=None):
-            return images(ws, psi, seed)
-
-        def from_z_pair(z1, z2, crossover, psi, seed=None):
             def tiled(z):
                 return tf.repeat(gen.map(z, None)[:, None], num_ws, axis=1)
 
-            return images(mix_by_crossover(tiled(z1), tiled(z2), crossover), psi, seed)
+            return mix_by_crossover(tiled(z1), tiled(z2), crossover)
 
-        name = f"{'mixing' if z_pair is not None else 'synthesis'}/{noise_mode}/" \
-               f"{'truncated' if truncated else 'plain'}/{'seeded' if seeds is not None else ''}"
-        out = []
-        for i in range(0, n, batch_size):
-            rows = slice(i, i + batch_size)
-            inputs = ((tf.constant(ws[rows], tf.float32),) if z_pair is None else
-                      tuple(tf.constant(x[rows]) for x in z_pair))
-            inputs += (tf.constant(psi[rows]),)
+        def run(*args):
+            seed = None
             if seeds is not None:
-                inputs += (tf.constant(seeds[rows]),)
-            fn = from_ws if z_pair is None else from_z_pair
-            out.append(self.run_compiled(name, fn, *inputs).numpy())
+                *args, seed = args
+            *args, psi_rows = args
+            ws = styles(*args)
+            if truncated:
+                ws = gen.truncate(ws, psi_rows)
+            out = gen.synthesis(ws, noise_mode=noise_mode, noise_seed=seed)
+            # The synthesis output is linear (the papers); images are [-1, 1].
+            out = tf.clip_by_value(tf.cast(out, tf.float32), -1.0, 1.0)
+            return images_to_uint8(out) if uint8 else out
+
+        name = "/".join([source, noise_mode, "truncated" if truncated else "plain",
+                         "seeded" if seeds is not None else "", "uint8" if uint8 else "float"])
+        out = []
+        for i in range(0, n, int(batch_size)):
+            rows = slice(i, i + int(batch_size))
+            chunk = tuple(tf.constant(x[rows]) for x in inputs) + (tf.constant(psi[rows]),)
+            if seeds is not None:
+                chunk += (tf.constant(seeds[rows]),)
+            out.append(self.run_compiled(name, run, *chunk).numpy())
         return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
 
     def mapping(self, z, labels=None, batch_size=256):
@@ -934,11 +948,14 @@ class StyleGAN(GAN):
         """Float images from `w` `(n, w_dim)` (every layer) or `(n, num_ws, w_dim)`."""
         w = np.asarray(w, np.float32)
         if w.ndim == 2 and w.shape[1] == self.w_dim:
-            w = np.repeat(w[:, None], self.num_ws, axis=1)
-        if w.ndim != 3 or w.shape[1:] != (self.num_ws, self.w_dim):
+            source = "w"
+        elif w.ndim == 3 and w.shape[1:] == (self.num_ws, self.w_dim):
+            source = "ws"
+        else:
             raise ValueError(f"w must have shape (n, {self.w_dim}) or (n, {self.num_ws}, "
                              f"{self.w_dim}); got {w.shape}.")
-        return self._run_synthesis(w, truncation_psi, noise_mode, noise_seed, batch_size)
+        return self._run_synthesis(source, (w,), truncation_psi, noise_mode, noise_seed,
+                                   batch_size)
 
     def generate(self, z, labels=None, batch_size=256, truncation_psi=None, noise_mode="const",
                  noise_seed=None):
@@ -952,12 +969,15 @@ class StyleGAN(GAN):
             noise_mode: "const" (stored noise, the default), "random" (then
                 `noise_seed`, one int per sample, is required) or "none".
         """
+        return self._generate(z, labels, batch_size, truncation_psi, noise_mode, noise_seed)
+
+    def _generate(self, z, labels, batch_size, truncation_psi, noise_mode, noise_seed,
+                  uint8=False):
         z = self._check_z(z)
         labels = self.check_labels(labels, len(z))
-        if truncation_psi is not None:
-            check_truncation_psi(truncation_psi, len(z))
-        return self.synthesis(self.mapping(z, labels, batch_size), truncation_psi, noise_mode,
-                              noise_seed, batch_size)
+        inputs = (z,) if labels is None else (z, labels)
+        return self._run_synthesis("z", inputs, truncation_psi, noise_mode, noise_seed,
+                                   batch_size, uint8=uint8)
 
     def sample(self, n, seed=0, labels=None, batch_size=256, truncation_psi=None,
                noise_mode="const"):
@@ -966,8 +986,8 @@ class StyleGAN(GAN):
         noise_seed = None
         if noise_mode == "random":
             noise_seed = np.random.default_rng([int(seed), 1]).integers(0, 2**31 - 1, int(n))
-        return to_uint8(self.generate(self.latents(n, seed), labels, batch_size, truncation_psi,
-                                      noise_mode, noise_seed))
+        return self._generate(self.latents(n, seed), labels, batch_size, truncation_psi,
+                              noise_mode, noise_seed, uint8=True)
 
     def style_mixing(self, z1, z2, crossover, truncation_psi=None, noise_mode="const",
                      noise_seed=None):
@@ -981,8 +1001,8 @@ class StyleGAN(GAN):
             raise ValueError(f"z1 and z2 must have the same shape; got {z1.shape}, {z2.shape}.")
         self.check_labels(None, len(z1))  # style mixing of conditional models: refused
         crossover = np.broadcast_to(np.asarray(crossover, np.int32), (len(z1),))
-        return self._run_synthesis(None, truncation_psi, noise_mode, noise_seed,
-                                   z_pair=(z1, z2, crossover))
+        return self._run_synthesis("z_pair", (z1, z2, crossover), truncation_psi, noise_mode,
+                                   noise_seed)
 
     def _ws(self, z):
         return np.repeat(self.mapping(z)[:, None], self.num_ws, axis=1)
@@ -1005,8 +1025,8 @@ class StyleGAN(GAN):
         base = np.repeat(ws_cols[None], rows, axis=0).reshape((-1,) + ws_cols.shape[1:])
         other = np.repeat(ws_rows, cols, axis=0)
         mixed = np.asarray(mix_by_layers(base, other, layers, self.num_ws))
-        images = to_uint8(self._run_synthesis(
-            np.concatenate([ws_rows, ws_cols, mixed]), truncation_psi, noise_mode))
+        images = self._run_synthesis("ws", (np.concatenate([ws_rows, ws_cols, mixed]),),
+                                     truncation_psi, noise_mode, uint8=True)
         grid = np.zeros((rows + 1, cols + 1) + images.shape[1:], np.uint8)
         grid[1:, 0] = images[:rows]
         grid[0, 1:] = images[rows:rows + cols]

@@ -75,10 +75,17 @@ def test_style_calls_are_compiled_and_do_not_retrace(stylegan2):
         return (w, gan.synthesis(w), gan.generate(z1),
                 gan.style_mixing(z1, z2, crossover=1), gan.sample(n, seed=n))
 
-    w, images, generated, _, _ = calls(3)
+    w, images, generated, _, sampled = calls(3)
     z = gan.latents(3, seed=3)
     np.testing.assert_allclose(w, gen.map(tf.constant(z), None).numpy(), atol=1e-5)
-    np.testing.assert_allclose(generated, images, atol=1e-5)
+    # generate: mapping and synthesis in one compiled call, as the eager network.
+    eager = np.clip(gen(tf.constant(z), training=False).numpy(), -1.0, 1.0)
+    np.testing.assert_allclose(generated, eager, atol=1e-5)
+    np.testing.assert_allclose(images, eager, atol=1e-5)
+    # w per layer (n, num_ws, w_dim) is the same as one w broadcast in the graph.
+    np.testing.assert_allclose(gan.synthesis(np.repeat(w[:, None], gan.num_ws, axis=1)), eager,
+                               atol=1e-5)
+    np.testing.assert_array_equal(sampled, to_uint8(eager))
     traces = gan.sampling_trace_count()
     assert traces >= 2  # mapping and synthesis at least
     for n in (1, 5):
