@@ -139,9 +139,13 @@ class SamplingMixin:
         function = cache.get(key)
         if function is None:
             signature = [tf.TensorSpec([None] + list(t.shape[1:]), t.dtype) for t in tensors]
-            # The concrete function: calling it skips tf.function's argument
-            # binding and trace lookup (most of a batch-1 call's overhead).
-            function = tf.function(fn, input_signature=signature).get_concrete_function()
+            # The concrete function: calling it skips tf.function's trace
+            # lookup (most of a batch-1 call's overhead). Traced through
+            # positional-only arguments: a parameter with a default in `fn`'s
+            # own signature (`labels=None`) made every call bind it, 1 ms of a
+            # 1.5 ms StyleGAN2 mapping call at batch 1 (0.2 ms for a toy fn).
+            function = tf.function(lambda *args: fn(*args),
+                                   input_signature=signature).get_concrete_function()
             cache[key] = function
         return function(*tensors)
 

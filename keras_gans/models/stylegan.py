@@ -905,9 +905,9 @@ class StyleGAN(GAN):
         out = []
         for i in range(0, n, int(batch_size)):
             rows = slice(i, i + int(batch_size))
-            chunk = tuple(tf.constant(x[rows]) for x in inputs) + (tf.constant(psi[rows]),)
+            chunk = tuple(x[rows] for x in inputs) + (psi[rows],)
             if seeds is not None:
-                chunk += (tf.constant(seeds[rows]),)
+                chunk += (seeds[rows],)
             out.append(self.run_compiled(name, run, *chunk).numpy())
         return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
 
@@ -920,16 +920,16 @@ class StyleGAN(GAN):
         z = self._check_z(z)
         labels = self.check_labels(labels, len(z))
         gen = self.inference_generator
+
+        def mapped(z, labels=None):
+            return tf.cast(gen.map(z, labels), tf.float32)
+
         out = []
         for i in range(0, len(z), batch_size):
-            chunk = tf.constant(z[i:i + batch_size])
-            if labels is None:
-                w = self.run_compiled("mapping", lambda z: gen.map(z, None), chunk)
-            else:
-                w = self.run_compiled("mapping", lambda z, y: gen.map(z, y), chunk,
-                                      tf.constant(labels[i:i + batch_size]))
-            out.append(tf.cast(w, tf.float32).numpy())
-        return np.concatenate(out, axis=0)
+            chunk = (z[i:i + batch_size],) if labels is None else (
+                z[i:i + batch_size], labels[i:i + batch_size])
+            out.append(self.run_compiled("mapping", mapped, *chunk).numpy())
+        return out[0] if len(out) == 1 else np.concatenate(out, axis=0)
 
     def discriminate(self, images, labels=None, training=False):
         """D's logits `[n, 1]` for images in [-1, 1], NHWC (and integer labels).

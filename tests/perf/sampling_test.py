@@ -91,3 +91,21 @@ def test_style_calls_are_compiled_and_do_not_retrace(stylegan2):
     for n in (1, 5):
         calls(n)
     assert gan.sampling_trace_count() == traces
+
+
+def test_compiled_calls_take_positional_tensors_only(stylegan2):
+    # A defaulted parameter of the traced Python function (mapping's
+    # `labels=None`) stays in the concrete function's signature and is bound
+    # on every call: 1 ms of a 1.5 ms batch-1 mapping call, measured.
+    import inspect
+
+    gan = stylegan2
+    z = gan.latents(2, seed=0)
+    gan.mapping(z)
+    gan.generate(z)
+    cache = gan.__dict__["_compiled_sampling"]
+    assert cache
+    for key, function in cache.items():
+        params = list(function.function_type.parameters.values())
+        assert len(params) == len(key[-1]), key
+        assert all(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params), (key, params)
