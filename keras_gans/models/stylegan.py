@@ -871,7 +871,6 @@ class StyleGAN(GAN):
         truncated = not (psi.ndim == 0 and psi == 1.0)
         psi = np.broadcast_to(np.asarray(psi, np.float32).reshape(-1), (n,))
         seeds = self._noise_seed(noise_mode, noise_seed, n)
-        num_ws = self.num_ws
 
         def styles(*args):
             if source == "ws":
@@ -881,11 +880,8 @@ class StyleGAN(GAN):
             if source == "z":
                 return gen.broadcast(gen.map(args[0], args[1] if len(args) > 1 else None))
             z1, z2, crossover = args
-
-            def tiled(z):
-                return tf.repeat(gen.map(z, None)[:, None], num_ws, axis=1)
-
-            return mix_by_crossover(tiled(z1), tiled(z2), crossover)
+            return mix_by_crossover(gen.broadcast(gen.map(z1, None)),
+                                    gen.broadcast(gen.map(z2, None)), crossover)
 
         def run(*args):
             seed = None
