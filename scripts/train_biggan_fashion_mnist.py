@@ -104,7 +104,11 @@ def main():
     BIGGAN["width"] = args.width
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    out = args.out or os.path.join("runs", f"class_race_{args.family}_{args.cpu_minutes:g}")
+    # A non-default width gets its own run directory: resuming would otherwise
+    # continue another width's checkpoint.
+    width_tag = "" if args.family != "biggan" or args.width == 16 else f"_w{args.width}"
+    out = args.out or os.path.join(
+        "runs", f"class_race_{args.family}_{args.cpu_minutes:g}{width_tag}")
     os.makedirs(out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
 
@@ -226,9 +230,10 @@ def main():
     keras_gans.zoo.write_preset(
         PRESET, model, dataset="fashion_mnist", resolution=32,
         description=("BigGAN (Brock et al. 2019) trained on Fashion-MNIST padded to 32x32, "
-                     "class-conditional, CPU-sized (width 16, attention at 16x16, EMA)."),
+                     f"class-conditional, CPU-sized (width {BIGGAN['width']}, attention at "
+                     f"{BIGGAN['attention_resolution']}x{BIGGAN['attention_resolution']}, EMA)."),
         recipe=f"python scripts/train_biggan_fashion_mnist.py --family biggan --cpu-minutes "
-               f"{args.cpu_minutes:g} --seed {args.seed} --publish",
+               f"{args.cpu_minutes:g} --width {BIGGAN['width']} --seed {args.seed} --publish",
         training={"cpu_seconds": round(run["cpu_seconds"]), "steps": steps,
                   "batch_size": batch_size},
         metrics={"class_fidelity": {"value": fidelity, "protocol": "classifier accuracy on "
