@@ -31,9 +31,11 @@ rate in the samples next to the rate in the real test images:
 * `off_centre`: the centre of mass more than 2.5 pixels from the centre
   (translations).
 
-Results accumulate in `--results-dir` (one JSON file per cell), so the table
-can be filled in pieces and by parallel processes; `--markdown` is rewritten
-from all stored cells.
+Results accumulate in `--results-dir` (one JSON file per cell, committed
+under docs/ beside the table), so the table can be filled in pieces, by
+parallel processes and across machines; `--markdown` is rewritten from all
+stored cells, and a hand-written reading (a section whose title starts with
+"## Reading") at its end is kept.
 """
 
 import argparse
@@ -51,6 +53,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras_gans  # noqa: E402
 from keras_gans import callbacks as kcb  # noqa: E402
+from keras_gans.utils.files import write_text  # noqa: E402
 
 DATASETS = ("100pct", "10pct", "1pct", "oneclass")
 METHODS = ("none", "diffaugment", "ada", "bcr")
@@ -158,7 +161,7 @@ def calibration(test_images, classifier, n=500, seed=0):
 def write_markdown(path, cells, command, calibrated=None):
     lines = ["# Data-efficient training (Fashion-MNIST, DCGAN, equal CPU time per cell)", "",
              "Cells accumulate across invocations (each row's command is in its JSON file "
-             "under runs/bench_data_efficiency/); the last one was", "", f"`{command}`", "",
+             "under docs/bench_data_efficiency/); the last one was", "", f"`{command}`", "",
              __doc__.split("\n\n", 2)[2].split("Results accumulate")[0].strip(), "",
              "| training set | method | images | CPU s | steps | FID | precision | recall | "
              "leak: rotated | gray patch | off centre | ADA p |",
@@ -181,8 +184,10 @@ def write_markdown(path, cells, command, calibrated=None):
             lines.append(f"| {name} | {r['rotated']:.3f} | {r['gray_patch']:.3f} | "
                          f"{r['off_centre']:.3f} |")
     lines += ["", "## Which orderings of the papers hold here", "", closing_note(cells), ""]
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+    # Keep the readings written by hand below the generated part.
+    old = open(path).read() if os.path.exists(path) else ""
+    kept = old[old.index("\n## Reading"):].lstrip("\n") if "\n## Reading" in old else ""
+    write_text(path, "\n".join(lines) + ("\n" + kept if kept else ""))
 
 
 def closing_note(cells):
@@ -226,7 +231,7 @@ def main():
     p.add_argument("--eval-samples", type=int, default=10000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--results-dir", default="runs/bench_data_efficiency")
+    p.add_argument("--results-dir", default="docs/bench_data_efficiency")
     p.add_argument("--markdown", default="docs/bench_data_efficiency.md")
     args = p.parse_args()
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -251,8 +256,7 @@ def main():
         row["wall_seconds"] = round(time.time() - t0)
         row["command"] = command
         print(json.dumps(row), flush=True)
-        with open(os.path.join(args.results_dir, f"{d}_{m}.json"), "w") as f:
-            json.dump(row, f, indent=1)
+        write_text(os.path.join(args.results_dir, f"{d}_{m}.json"), json.dumps(row, indent=1))
         stored = [json.load(open(os.path.join(args.results_dir, name)))
                   for name in sorted(os.listdir(args.results_dir)) if name.endswith(".json")]
         write_markdown(args.markdown, stored, command, calibrated)

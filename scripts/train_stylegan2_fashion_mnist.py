@@ -122,10 +122,30 @@ def main():
     p.add_argument("--eval-samples", type=int, default=10000,
                    help="samples per protocol (10000: the protocols' own count, floors shown)")
     p.add_argument("--deterministic", action="store_true")
+    p.add_argument("--mixed-precision", choices=("bfloat16", "float16"), default=None,
+                   help="compute precision (variables, losses, R1, path length and EMA stay "
+                        "float32); default float32")
+    p.add_argument("--augment", choices=("diffaugment", "ada", "bcr"), default=None,
+                   help="data-efficient training through compile(augment=...) (default none)")
+    p.add_argument("--ada-kimg", type=float, default=20.0,
+                   help="ADA's adjustment speed (the paper's 500 would not move p in a CPU run)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="intra-op threads (default: all cores); 1 runs two recipes side by side")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="also stop at this many steps (equal-steps comparisons)")
     p.add_argument("--publish", action="store_true", help=f"write the {PRESET} preset")
     args = p.parse_args()
     TRAINING = RECIPES[args.recipe]
-    args.out = args.out or os.path.join("runs", f"{PRESET}_{args.recipe}")
+    # Each precision and augmentation gets its own run directory: a resume
+    # must never continue another variant's checkpoint.
+    variant = "".join([{None: "", "bfloat16": "_bf16", "float16": "_fp16"}[args.mixed_precision],
+                       f"_{args.augment}" if args.augment else ""])
+    args.out = args.out or os.path.join("runs", f"{PRESET}_{args.recipe}{variant}")
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     os.makedirs(args.out, exist_ok=True)
     if args.deterministic:
         import tensorflow as tf
@@ -144,9 +164,12 @@ def main():
     if model is None:
         model = StyleGAN2(**CONFIG, ema_decay=TRAINING["ema_decay"], seed=args.seed)
         adam = dict(beta_1=0.0, beta_2=0.99, epsilon=1e-8)
+        augment = ({"name": "ada", "ada_kimg": args.ada_kimg} if args.augment == "ada"
+                   else args.augment)
         model.compile(d_optimizer=keras.optimizers.Adam(TRAINING["lr"], **adam),
                       g_optimizer=keras.optimizers.Adam(TRAINING["lr"], **adam),
-                      r1_gamma=TRAINING["r1_gamma"])
+                      r1_gamma=TRAINING["r1_gamma"], augment=augment,
+                      mixed_precision=args.mixed_precision)
     else:
         print(f"Resuming {args.out} at epoch {epoch}")
     # Continue the data stream exactly where the checkpointed steps left it.
@@ -156,7 +179,8 @@ def main():
     ds = ds.skip(done % per_data_epoch)
     budget = kcb.TimeBudget(cpu_seconds=args.cpu_minutes * 60,
                             spent_cpu_seconds=run["cpu_seconds"],
-                            wall_seconds=args.wall_minutes and args.wall_minutes * 60)
+                            wall_seconds=args.wall_minutes and args.wall_minutes * 60,
+                            max_steps=args.max_steps)
     wall0 = time.time()
 
     class RecordSpent(keras.callbacks.Callback):
@@ -167,7 +191,8 @@ def main():
                      "wall_seconds": run["wall_seconds"] + time.time() - wall0}
             write_text(run_file, json.dumps(spent, indent=2))
 
-    if budget.spent_cpu_seconds < args.cpu_minutes * 60:
+    reached = args.max_steps and int(model.g_optimizer.iterations.numpy()) >= args.max_steps
+    if budget.spent_cpu_seconds < args.cpu_minutes * 60 and not reached:
         model.fit(ds, epochs=args.max_epochs, initial_epoch=epoch,
                   steps_per_epoch=args.steps_per_epoch,
                   callbacks=[kcb.NonFiniteGuard(), budget,
@@ -181,7 +206,9 @@ def main():
     # is spent, e.g. to publish) are reused instead of measured again.
     measured_at = run.get("metrics_at_step", run.get("steps")) if "metrics" in run else None
     run.update({
-        **CONFIG, **TRAINING, "recipe": args.recipe, "seed": args.seed, "steps": steps, "images_seen": steps * batch,
+        **CONFIG, **TRAINING, "recipe": args.recipe, "seed": args.seed,
+        "mixed_precision": args.mixed_precision or "float32", "augment": args.augment or "none",
+        "steps": steps, "images_seen": steps * batch,
         "data_epochs": round(steps / per_data_epoch, 3),
         "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
     })
@@ -239,12 +266,17 @@ def main():
                          "32-128 feature maps). Samples from the EMA generator."),
             # The budget actually spent (a run may be stopped by --wall-minutes).
             recipe=f"python scripts/train_stylegan2_fashion_mnist.py --recipe {args.recipe} "
-                   f"--cpu-minutes {min(args.cpu_minutes, run['cpu_seconds'] / 60):.0f} "
-                   f"--seed {args.seed} --publish",
+                   + (f"--mixed-precision {args.mixed_precision} " if args.mixed_precision else "")
+                   + (f"--augment {args.augment} " if args.augment else "")
+                   + (f"--ada-kimg {args.ada_kimg:g} " if args.augment == "ada" else "")
+                   + f"--cpu-minutes {min(args.cpu_minutes, run['cpu_seconds'] / 60):.0f} "
+                   f"--seed {args.seed}" + (f" --threads {args.threads}" if args.threads else "")
+                   + " --publish",
             metrics=metrics,
             training={"cpu_seconds": round(run["cpu_seconds"]),
                       "wall_seconds": round(run["wall_seconds"]), "steps": steps,
-                      "images_seen": steps * batch, "batch_size": batch},
+                      "images_seen": steps * batch, "batch_size": batch,
+                      "mixed_precision": run["mixed_precision"], "augment": run["augment"]},
             card=(comparison_table(run, args.recipe) + "Truncation strip: rows are latents, columns truncation_psi "
                   f"{', '.join(f'{p:g}' for p in TRUNCATION_PSI)}. Style mixing: coarse "
                   "styles (layers 0-3) from the row sources, the rest from the column "

@@ -158,13 +158,12 @@ class SamplingMixin:
         """The generator's inputs for latents and (optional) labels."""
         return z if labels is None else [z, labels]
 
-    def check_latents(self, z):
-        """`z` as float32 numpy of shape (n, latent_dim), or a one-line error."""
+    def check_latents(self, z, name="z"):
+        """`z` as float32 numpy of shape (n, latent_dim), or a one-line error
+        naming the argument (`name`)."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"z must have shape (n, {self.latent_dim}); got {z.shape}."
-            )
+            raise ValueError(f"{name} must have shape (n, {self.latent_dim}); got {z.shape}.")
         return z
 
     def generate(self, z, labels=None, batch_size=256):

@@ -829,12 +829,6 @@ class StyleGAN(GAN):
         return terms
 
     # ---------------------------------------------------------------- sampling
-    def _check_z(self, z, name="z"):
-        z = np.asarray(z, np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"{name} must have shape (n, {self.latent_dim}); got {z.shape}.")
-        return z
-
     def _noise_seed(self, noise_mode, noise_seed, n):
         check_noise_mode(noise_mode)
         if noise_mode != "random":
@@ -913,7 +907,7 @@ class StyleGAN(GAN):
         if isinstance(labels, (int, np.integer)) and self.num_classes is None:
             # mapping(z, 256): the batch size, as before labels existed.
             labels, batch_size = None, int(labels)
-        z = self._check_z(z)
+        z = self.check_latents(z)
         labels = self.check_labels(labels, len(z))
         gen = self.inference_generator
 
@@ -969,7 +963,7 @@ class StyleGAN(GAN):
 
     def _generate(self, z, labels, batch_size, truncation_psi, noise_mode, noise_seed,
                   uint8=False):
-        z = self._check_z(z)
+        z = self.check_latents(z)
         labels = self.check_labels(labels, len(z))
         inputs = (z,) if labels is None else (z, labels)
         return self._run_synthesis("z", inputs, truncation_psi, noise_mode, noise_seed,
@@ -992,7 +986,7 @@ class StyleGAN(GAN):
         `crossover` is an int or one per sample: 0 gives `z2`'s image, any
         value >= `num_ws` gives `z1`'s.
         """
-        z1, z2 = self._check_z(z1, "z1"), self._check_z(z2, "z2")
+        z1, z2 = self.check_latents(z1, "z1"), self.check_latents(z2, "z2")
         if z1.shape != z2.shape:
             raise ValueError(f"z1 and z2 must have the same shape; got {z1.shape}, {z2.shape}.")
         self.check_labels(None, len(z1))  # style mixing of conditional models: refused
@@ -1014,7 +1008,7 @@ class StyleGAN(GAN):
         (the paper's rows also use middle `[4, 8)` and fine `[8, num_ws)`).
         Save it with `karras_common.save_style_mixing_figure(grid, path)`.
         """
-        z_rows, z_cols = self._check_z(z_rows, "z_rows"), self._check_z(z_cols, "z_cols")
+        z_rows, z_cols = self.check_latents(z_rows, "z_rows"), self.check_latents(z_cols, "z_cols")
         layers = list(range(min(4, self.num_ws)) if layers is None else layers)
         rows, cols = len(z_rows), len(z_cols)
         ws_rows, ws_cols = self._ws(z_rows), self._ws(z_cols)

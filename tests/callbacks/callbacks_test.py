@@ -109,6 +109,17 @@ def test_time_budget_stops_training():
     assert int(gan.g_optimizer.iterations.numpy()) == 1
 
 
+def test_step_budget_stops_at_the_total_step_count_across_resumes():
+    gan = tiny_gan()
+    gan.fit(dataset(n=12), epochs=5, verbose=0, callbacks=[TimeBudget(max_steps=2)])
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+    # A resumed run counts the steps already made: one more, not three.
+    gan.fit(dataset(n=12), epochs=5, verbose=0, callbacks=[TimeBudget(max_steps=3)])
+    assert int(gan.g_optimizer.iterations.numpy()) == 3
+    with pytest.raises(ValueError, match="max_steps must be a positive integer"):
+        TimeBudget(max_steps=0)
+
+
 def test_nonfinite_gradients_are_skipped_and_counted():
     gan = tiny_gan()
     x = np.tanh(np.random.default_rng(0).standard_normal((8, 28, 28, 1))).astype("float32")

@@ -109,3 +109,18 @@ def test_compiled_calls_take_positional_tensors_only(stylegan2):
         params = list(function.function_type.parameters.values())
         assert len(params) == len(key[-1]), key
         assert all(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params), (key, params)
+
+
+@pytest.mark.parametrize("call, bad", [("style_mixing", "z1"), ("style_mixing", "z2"),
+                                       ("generate", "z")])
+def test_latents_of_the_wrong_shape_are_refused_by_name(stylegan2, call, bad):
+    gan = stylegan2
+    good = gan.latents(2, seed=0)
+    wrong = np.zeros((2, gan.latent_dim + 1), np.float32)
+    if call == "generate":
+        args = (wrong,)
+    else:
+        args = (wrong, good, np.full((2,), 1, np.int32)) if bad == "z1" else \
+            (good, wrong, np.full((2,), 1, np.int32))
+    with pytest.raises(ValueError, match=rf"^{bad} must have shape \(n, {gan.latent_dim}\)"):
+        getattr(gan, call)(*args)
