@@ -52,7 +52,10 @@ def _is_pickle_path(name):
     return name.endswith(".pkl") or (os.sep in name and os.path.isfile(name))
 
 
-def load(name, compile=True, verify=True, source=None, which="G_ema"):
+PRECISIONS = ("float32", "recipe", "bfloat16", "float16")
+
+
+def load(name, compile=True, verify=True, source=None, which="G_ema", precision="float32"):
     """Builds the model of preset `name` with its weights.
 
     GAN presets return the trainable `keras_gans` model, compiled with the
@@ -76,6 +79,11 @@ def load(name, compile=True, verify=True, source=None, which="G_ema"):
             behind a proxy); it is pinned like a download.
         which: NVIDIA networks only: "G_ema" (the averaged generator,
             default; `Gs` in TF files) or "G" (the training generator).
+        precision: the compute precision of a compiled GAN preset:
+            "float32" (default, whatever its recipe trained under: every CPU
+            runs it at full speed, and it matches the SavedModel), "recipe"
+            (the recipe's own, e.g. bfloat16 for `dcgan_fashion_mnist`, to
+            continue training as it was trained), "bfloat16" or "float16".
 
     Raises:
         ValueError: unknown name (with close matches) or unavailable preset.
@@ -98,6 +106,9 @@ def load(name, compile=True, verify=True, source=None, which="G_ema"):
     """
     from keras_gans.zoo.presets import official_presets, read_table
 
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}; "
+                         f"got {precision!r}.")
     if _is_pickle_path(name):
         if source is not None:
             raise ValueError(f"source={source!r} is for official preset names; {name!r} is "
@@ -128,7 +139,12 @@ def load(name, compile=True, verify=True, source=None, which="G_ema"):
     model = keras.saving.deserialize_keras_object(config)
     model.load_weights(weights_path)
     if compile and row.get("compile"):
-        model.compile_from_config(row["compile"])
+        options = dict(row["compile"])
+        if precision != "recipe":
+            # bfloat16 kernels are fast only on CPUs with bf16 instructions;
+            # a preset trained under it samples in float32 unless asked.
+            options["mixed_precision"] = precision
+        model.compile_from_config(options)
     model.preset_name = name
     return model
 

@@ -36,6 +36,28 @@ def test_load_returns_the_trained_model(tiny_zoo):
     assert int(loaded.g_optimizer.iterations.numpy()) == 1
 
 
+def test_a_bfloat16_recipe_loads_in_float32_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_GANS_ZOO_DIR", str(tmp_path / "zoo"))
+    monkeypatch.setenv("KERAS_GANS_SAVEDMODELS_DIR", str(tmp_path / "savedmodels"))
+    keras.utils.set_random_seed(0)
+    gan = DCGAN(width=4, latent_dim=8)
+    gan.compile(mixed_precision="bfloat16")
+    zoo.write_preset("dcgan_bf16_tiny", gan, dataset="noise", resolution=28,
+                     recipe="python make_tiny.py --mixed-precision bfloat16", metrics={})
+    assert gan.generator.layers[-1].compute_dtype == "bfloat16"
+    fp32 = zoo.load("dcgan_bf16_tiny")
+    assert fp32.mixed_precision == "float32"
+    assert {layer.compute_dtype for layer in fp32.generator.layers} == {"float32"}
+    recipe = zoo.load("dcgan_bf16_tiny", precision="recipe")
+    assert recipe.mixed_precision == "bfloat16"
+    assert recipe.generator.layers[-1].compute_dtype == "bfloat16"
+    # The float32 copy reproduces the bfloat16 model up to bfloat16 rounding.
+    z = gan.latents(4, seed=1)
+    np.testing.assert_allclose(fp32.generate(z), recipe.generate(z), atol=0.05)
+    with pytest.raises(ValueError, match="precision must be one of .*got 'bf16'"):
+        zoo.load("dcgan_bf16_tiny", precision="bf16")
+
+
 def test_table_row_records_hashes_and_savedmodel(tiny_zoo):
     _, row, tmp = tiny_zoo
     assert zoo.list_presets() == ["dcgan_tiny"]
