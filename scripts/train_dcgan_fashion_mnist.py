@@ -164,11 +164,18 @@ def main():
                 if "metrics" in ref:
                     label = f"{ref['recipe']}, {ref.get('mixed_precision', 'float32')}"
                     rows.append((label + (" (paper)" if ref["recipe"] == "plain" else ""), ref))
+        # The preset this one replaces, from the table it was published in
+        # (measured on its own machine), unless it is this very run.
+        previous = keras_gans.zoo.presets.read_table().get(PRESET)
+        if previous and previous["training"].get("steps") != run["steps"]:
+            rows.append((f"previously shipped: `{previous['recipe']}`",
+                         {**previous["training"], "metrics": {"shipped": previous["metrics"]},
+                          "shipped_generator": "shipped"}))
         comparison = ""
         if len(rows) > 1:
             comparison = (
                 "## Against the plain recipe\n\n"
-                "| recipe | CPU s | steps | epochs | fid10k_test | precision | recall | classes |\n"
+                "| run | CPU s | steps | epochs | fid10k_test | precision | recall | classes |\n"
                 "|---|---|---|---|---|---|---|---|\n")
             for label, row in rows:
                 m = row["metrics"][row.get("shipped_generator", "raw")]
@@ -178,8 +185,10 @@ def main():
                     f"{m['pr10k_test']['value']['precision']:.3f} | "
                     f"{m['pr10k_test']['value']['recall']:.3f} | "
                     f"{m['modes10k']['value']['classes_covered']}/10 |\n")
-            comparison += ("\nThe recipes ran side by side with the same CPU-time "
-                           "budget (summed over threads).\n")
+            comparison += ("\nThe runs of this session ran side by side with the same "
+                           "CPU-time budget (summed over threads); a previously shipped row "
+                           "is copied from the presets table it was published in (another "
+                           "machine, other load).\n")
         card = (comparison + f"\nShipped generator: `{best}` (EMA and raw both measured; "
                 "see run.json metrics in the recipe's run directory).\n")
         keras_gans.zoo.write_preset(
