@@ -881,7 +881,8 @@ class StyleGAN(GAN):
             seed = None
             if seeds is not None:
                 *args, seed = args
-            *args, psi_rows = args
+            if truncated:
+                *args, psi_rows = args
             ws = styles(*args)
             if truncated:
                 ws = gen.truncate(ws, psi_rows)
@@ -895,7 +896,9 @@ class StyleGAN(GAN):
         out = []
         for i in range(0, n, int(batch_size)):
             rows = slice(i, i + int(batch_size))
-            chunk = tuple(x[rows] for x in inputs) + (psi[rows],)
+            # psi is an input only when it is used: every input costs a
+            # conversion and a feed per call.
+            chunk = tuple(x[rows] for x in inputs) + ((psi[rows],) if truncated else ())
             if seeds is not None:
                 chunk += (seeds[rows],)
             out.append(self.run_compiled(name, run, *chunk).numpy())
