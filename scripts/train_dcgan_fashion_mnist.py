@@ -191,6 +191,12 @@ def main():
                            "machine, other load).\n")
         card = (comparison + f"\nShipped generator: `{best}` (EMA and raw both measured; "
                 "see run.json metrics in the recipe's run directory).\n")
+        if args.mixed_precision:
+            card += (f"\nTrained under {args.mixed_precision} mixed precision (variables, "
+                     "losses and the EMA in float32); at equal steps it measured the same "
+                     "quality as float32 (docs/bench_train.md). `zoo.load` returns the model "
+                     "in float32 (`precision=\"recipe\"` for the recipe's own) and the "
+                     "SavedModel computes in float32.\n")
         keras_gans.zoo.write_preset(
             PRESET, model, dataset="fashion_mnist", resolution=28,
             description=("DCGAN (Radford et al. 2016) trained on Fashion-MNIST, "

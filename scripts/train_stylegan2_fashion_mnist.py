@@ -291,7 +291,13 @@ def main():
                       "wall_seconds": round(run["wall_seconds"]), "steps": steps,
                       "images_seen": steps * batch, "batch_size": batch,
                       "mixed_precision": run["mixed_precision"], "augment": run["augment"]},
-            card=(comparison_table(run, args.recipe) + "Truncation strip: rows are latents, columns truncation_psi "
+            card=(comparison_table(run, args.recipe) + (
+                  f"Trained under {args.mixed_precision} mixed precision (variables, losses, "
+                  "R1, path length and the EMA in float32); at equal steps it measured the "
+                  "same quality as float32 (docs/bench_train.md). `zoo.load` returns the "
+                  "model in float32 (`precision=\"recipe\"` for the recipe's own) and the "
+                  "SavedModel computes in float32.\n\n" if args.mixed_precision else "")
+                  + "Truncation strip: rows are latents, columns truncation_psi "
                   f"{', '.join(f'{p:g}' for p in TRUNCATION_PSI)}. Style mixing: coarse "
                   "styles (layers 0-3) from the row sources, the rest from the column "
                   "sources (StyleGAN figure 3). Interpolations from seed 4 to seed 5: spherical in Z, "
