@@ -113,6 +113,9 @@ def main():
                   verbose=2)
         run["cpu_seconds"] = budget.cpu_used()
         run["wall_seconds"] += time.time() - wall0
+    # Metrics already measured on these very weights (a rerun after the budget
+    # is spent, e.g. to publish) are reused instead of measured again.
+    measured_at = run.get("metrics_at_step", run.get("steps")) if "metrics" in run else None
     run.update({
         "recipe": args.recipe, **r, "seed": args.seed,
         "mixed_precision": args.mixed_precision or "float32",
@@ -135,9 +138,12 @@ def main():
     protocols = ("fid10k_test", "kid10k_test", "pr10k_test", "dc10k_test", "modes10k", "is10k")
     candidates = {"ema": model.generator_ema, "raw": model.generator} \
         if model.generator_ema is not None else {"raw": model.generator}
-    measured = {}
+    measured = run["metrics"] if (measured_at == run["steps"] and
+                                  run.get("eval_samples", 10000) == args.eval_samples) else {}
     ema = model.generator_ema
     for name, gen in candidates.items():
+        if name in measured:
+            continue
         model.generator_ema = gen if name == "ema" else None
         results = evaluate(model, protocols=protocols, num_samples=args.eval_samples)
         measured[name] = {k: {"value": v["values"], "floor": v.get("floor"),
@@ -148,7 +154,8 @@ def main():
     if best == "raw" and model.generator_ema is not None:
         # Ship what measured best: copy the raw weights into the EMA slot.
         model.generator_ema.set_weights(model.generator.get_weights())
-    run.update({"metrics": measured, "shipped_generator": best})
+    run.update({"metrics": measured, "metrics_at_step": run["steps"],
+                "eval_samples": args.eval_samples, "shipped_generator": best})
     write_text(run_file, json.dumps(run, indent=2))
     save_grid(model.sample(64, seed=0), grid, rows=8, scale=2)
 
