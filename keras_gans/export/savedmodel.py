@@ -239,8 +239,14 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
              else contextlib.nullcontext())
     with scope:
         for name, fn, signature in endpoints:
-            archive.add_endpoint(name, _float32_outputs(fn) if precision == "float32" else fn,
-                                 input_signature=signature)
+            # Traced here, inside the scope: `add_endpoint` with a signature
+            # only wraps the function, and `write_out` would trace it after
+            # the scope has restored the training policy (a bfloat16-trained
+            # DCGAN exported bfloat16 graphs that way).
+            traced = tf.function(_float32_outputs(fn) if precision == "float32" else fn,
+                                 input_signature=signature, autograph=False)
+            traced.get_concrete_function()
+            archive.add_endpoint(name, traced)
     model_name = os.path.basename(os.path.normpath(os.path.abspath(base_dir)))
     n, claim = claim_version(base_dir, version)
     target = os.path.join(base_dir, str(n))

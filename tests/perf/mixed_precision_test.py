@@ -109,3 +109,31 @@ def test_float16_is_loss_scaled_and_an_overflow_skips_the_step():
     assert int(model.skipped_steps.numpy()) == 2
     for optimizer in (model.d_optimizer, model.g_optimizer):
         assert float(optimizer.dynamic_scale.numpy()) == 2.0 ** 39
+
+
+def _conv_dtypes(saved, endpoint):
+    graph = saved.signatures[endpoint].graph
+    ops = [op for f in graph.as_graph_def().library.function for op in f.node_def]
+    return {op.attr["T"].type for op in ops if "Conv" in op.op}
+
+
+@pytest.mark.parametrize("precision, expected", [("float32", tf.float32.as_datatype_enum),
+                                                 ("bfloat16", tf.bfloat16.as_datatype_enum)])
+def test_a_bfloat16_model_exports_the_precision_asked_for(tmp_path, precision, expected):
+    # The endpoints must be traced inside the export's precision scope; traced
+    # later (at write_out) they computed in the training policy.
+    from keras_gans.export import export_savedmodel
+
+    keras.utils.set_random_seed(0)
+    gan = models.DCGAN(width=4, latent_dim=8)
+    gan.compile(mixed_precision="bfloat16")
+    path = export_savedmodel(gan, str(tmp_path / "m"), version=1, write_config=False,
+                             precision=precision)
+    saved = tf.saved_model.load(path)
+    assert _conv_dtypes(saved, "generate") == {expected}
+    z = gan.latents(3, seed=0)
+    images = saved.signatures["generate"](z=tf.constant(z))["images"]
+    if precision == "float32":
+        assert images.dtype == tf.float32
+    # The model itself is left in its training precision.
+    assert gan.generator.layers[-1].compute_dtype == "bfloat16"
