@@ -174,6 +174,12 @@ def main():
         # The preset this one replaces, from the table it was published in
         # (measured on its own machine), unless it is this very run.
         previous = keras_gans.zoo.presets.read_table().get(PRESET)
+        if previous and previous["training"].get("steps") == run["steps"]:
+            # This very run, published again: keep the row it replaced.
+            previous = run.get("replaces")
+        elif previous:
+            run["replaces"] = previous
+            write_text(run_file, json.dumps(run, indent=2))
         if previous and previous["training"].get("steps") != run["steps"]:
             rows.append((f"previously shipped: `{previous['recipe']}`",
                          {**previous["training"], "metrics": {"shipped": previous["metrics"]},

@@ -93,6 +93,11 @@ def comparison_table(run, recipe):
         rows.append((f"{other}, {ref.get('mixed_precision', 'float32')}, "
                      f"{ref.get('augment', 'none')}", ref))
     previous = keras_gans.zoo.presets.read_table().get(PRESET)
+    if previous and previous["training"].get("steps") == run["steps"]:
+        # This very run, published again: keep the row it replaced.
+        previous = run.get("replaces")
+    elif previous:
+        run["replaces"] = previous  # main() writes run.json after publishing
     if previous and previous["training"].get("steps") != run["steps"]:
         # Earlier cards did not record these; their recipe line has no such flags.
         old = {**RECIPES[previous["recipe"].split("--recipe ")[1].split()[0]],
@@ -259,10 +264,15 @@ def main():
         metrics[name] = {"value": result["values"], "protocol": name,
                          "floor": result.get("floor"),
                          "note": "EMA generator; 32x32 samples center-cropped to 28x28"}
+    # Recorded before PPL runs: a failure there must not cost the evaluation.
+    run["metrics"], run["metrics_at_step"] = metrics, steps
+    write_text(run_file, json.dumps(run, indent=2))
     if args.ppl_samples and "ppl_w_full" not in metrics:
         from keras_gans.metrics.ppl import perceptual_path_length
 
-        ppl = perceptual_path_length(model, num_samples=args.ppl_samples, seed=args.seed)
+        # The classifier is 28x28: the padding is cropped, as for the other metrics.
+        ppl = perceptual_path_length(model, num_samples=args.ppl_samples, seed=args.seed,
+                                     preprocess={"center_crop": 28})
         metrics["ppl_w_full"] = {
             "value": round(ppl["ppl"], 4),
             "protocol": (f"PPL in W, full sampling, eps {ppl['epsilon']:g}, "
@@ -275,6 +285,7 @@ def main():
     if args.publish:
         keras_gans.zoo.write_preset(
             PRESET, model, dataset="fashion_mnist", resolution=32,
+            eval_preprocess={"center_crop": 28},
             description=("StyleGAN2 (Karras et al. 2020) trained on Fashion-MNIST padded to "
                          "32x32, grayscale, unconditional; a CPU-sized network (w 128, "
                          "32-128 feature maps). Samples from the EMA generator."),
@@ -308,6 +319,7 @@ def main():
             images={"samples.png": grid, "truncation.png": strip, "style_mixing.png": mixing,
                     **interpolations},
         )
+        write_text(run_file, json.dumps(run, indent=2))
         print(f"Published preset {PRESET}")
 
 

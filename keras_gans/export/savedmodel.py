@@ -21,6 +21,7 @@ latents `z` (or integer seeds) as inputs.
 """
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -232,27 +233,25 @@ def export_savedmodel(model, base_dir, version=None, verbose=False, write_config
     for resource in resources:
         archive.track(resource)
     _save_each_variable_once(archive)
-    # Endpoints are traced here. A model trained under a 16-bit policy exports
-    # float32 graphs unless `precision` asks otherwise (serving clients expect
-    # float32, and bfloat16 kernels are slow on CPUs without AMX).
+    # A model trained under a 16-bit policy exports float32 graphs unless
+    # `precision` asks otherwise (serving clients expect float32, and bfloat16
+    # kernels are slow on CPUs without AMX). The scope must cover `write_out`
+    # too: `add_endpoint` only wraps the functions, and saving traces the
+    # signatures and the callable attributes again; outside the scope they
+    # computed in the training policy (a bfloat16-trained DCGAN exported
+    # bfloat16 graphs that way).
     scope = (mixed_precision.precision_scope(resources, precision) if precision is not None
              else contextlib.nullcontext())
-    with scope:
-        for name, fn, signature in endpoints:
-            # Traced here, inside the scope: `add_endpoint` with a signature
-            # only wraps the function, and `write_out` would trace it after
-            # the scope has restored the training policy (a bfloat16-trained
-            # DCGAN exported bfloat16 graphs that way).
-            traced = tf.function(_float32_outputs(fn) if precision == "float32" else fn,
-                                 input_signature=signature, autograph=False)
-            traced.get_concrete_function()
-            archive.add_endpoint(name, traced)
     model_name = os.path.basename(os.path.normpath(os.path.abspath(base_dir)))
     n, claim = claim_version(base_dir, version)
     target = os.path.join(base_dir, str(n))
     staging = os.path.join(claim, "savedmodel")
     try:
-        archive.write_out(staging, verbose=verbose)
+        with scope:
+            for name, fn, signature in endpoints:
+                archive.add_endpoint(name, _float32_outputs(fn) if precision == "float32"
+                                     else fn, input_signature=signature)
+            archive.write_out(staging, verbose=verbose)
         requests = []
         for name, _, signature in endpoints:
             inputs = (warmup_inputs or {}).get(name) or example_inputs(
@@ -287,6 +286,10 @@ def _float32_outputs(fn):
     """`fn` with its 16-bit float outputs cast to float32."""
     from keras_gans import mixed_precision
 
+    # `wraps` keeps fn's parameter names in the traced signature: the
+    # restored callable takes them as keywords (TFSMLayer passes
+    # `truncation_psi=`), not as args_0, args_1.
+    @functools.wraps(fn)
     def endpoint(*args):
         return mixed_precision.to_float32(fn(*args))
 

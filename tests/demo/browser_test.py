@@ -82,7 +82,8 @@ def test_sample_pixels_change_with_the_seed(page, demo_paths, decode):
     assert a.shape == b.shape == (2 * 28 + 3 * 2, 2 * 28 + 3 * 2)
     assert np.abs(a.astype(int) - b.astype(int)).mean() > 5
     # What the page shows is the SavedModel's output for the seed's latents.
-    sig = tf.saved_model.load(os.path.join(demo_paths[0], "1")).signatures["serving_default"]
+    latest = max((v for v in os.listdir(demo_paths[0]) if v.isdigit()), key=int)
+    sig = tf.saved_model.load(os.path.join(demo_paths[0], latest)).signatures["serving_default"]
     images = sig(z=tf.constant(np.random.default_rng(1).standard_normal((4, 100)),
                                tf.float32))["images"].numpy()
     np.testing.assert_array_equal(b, make_grid(images, pad_value=255)[..., 0])

@@ -111,9 +111,9 @@ def test_float16_is_loss_scaled_and_an_overflow_skips_the_step():
         assert float(optimizer.dynamic_scale.numpy()) == 2.0 ** 39
 
 
-def _conv_dtypes(saved, endpoint):
-    graph = saved.signatures[endpoint].graph
-    ops = [op for f in graph.as_graph_def().library.function for op in f.node_def]
+def _conv_dtypes(graph):
+    graph = graph.as_graph_def()
+    ops = list(graph.node) + [op for f in graph.library.function for op in f.node_def]
     return {op.attr["T"].type for op in ops if "Conv" in op.op}
 
 
@@ -130,7 +130,11 @@ def test_a_bfloat16_model_exports_the_precision_asked_for(tmp_path, precision, e
     path = export_savedmodel(gan, str(tmp_path / "m"), version=1, write_config=False,
                              precision=precision)
     saved = tf.saved_model.load(path)
-    assert _conv_dtypes(saved, "generate") == {expected}
+    # Both ways in: the signature (TF Serving) and the callable attribute
+    # (`saved.generate(z)`, what keras.layers.TFSMLayer calls).
+    assert _conv_dtypes(saved.signatures["generate"].graph) == {expected}
+    (attribute,) = saved.generate._list_all_concrete_functions()
+    assert _conv_dtypes(attribute.graph) == {expected}
     z = gan.latents(3, seed=0)
     images = saved.signatures["generate"](z=tf.constant(z))["images"]
     if precision == "float32":
