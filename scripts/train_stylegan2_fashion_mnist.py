@@ -43,6 +43,7 @@ border is not scored).
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -100,7 +101,9 @@ def comparison_table(run, recipe):
         run["replaces"] = previous  # main() writes run.json after publishing
     if previous and previous["training"].get("steps") != run["steps"]:
         # Earlier cards did not record these; their recipe line has no such flags.
-        old = {**RECIPES[previous["recipe"].split("--recipe ")[1].split()[0]],
+        named = re.search(r"--recipe (\w+)", previous["recipe"])
+        old = {"r1_gamma": float("nan"), "ema_decay": float("nan"),
+               **RECIPES.get(named.group(1) if named else "", {}),
                "mixed_precision": previous["training"].get("mixed_precision", "float32")}
         rows.append((f"previously shipped: `{previous['recipe']}`",
                      {**old, **previous["training"], "metrics": previous["metrics"]}))

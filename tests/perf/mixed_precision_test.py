@@ -120,8 +120,9 @@ def _conv_dtypes(graph):
 @pytest.mark.parametrize("precision, expected", [("float32", tf.float32.as_datatype_enum),
                                                  ("bfloat16", tf.bfloat16.as_datatype_enum)])
 def test_a_bfloat16_model_exports_the_precision_asked_for(tmp_path, precision, expected):
-    # The endpoints must be traced inside the export's precision scope; traced
-    # later (at write_out) they computed in the training policy.
+    # The export's precision scope must cover every trace, the ones `write_out`
+    # makes included: traced outside it, the graphs computed in the training
+    # policy.
     from keras_gans.export import export_savedmodel
 
     keras.utils.set_random_seed(0)
